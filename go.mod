@@ -1,0 +1,3 @@
+module github.com/cloudbase-mcp/cloudbase-mcp
+
+go 1.26

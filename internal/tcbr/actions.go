@@ -1,0 +1,409 @@
+package tcbr
+
+// Typed requests and responses of every action we call (tcbr-api.md §5, §6.1).
+// Request fields whose zero value means something (TaskId 0 = latest) are sent
+// always; optional ones carry omitempty. Every response embeds its RequestId.
+
+// Meta carries the RequestId every response has.
+type Meta struct {
+	RequestId string `json:"RequestId"`
+}
+
+// --- 5.1 DescribeCloudRunServers
+
+type DescribeCloudRunServersRequest struct {
+	EnvId      string `json:"EnvId"`
+	PageSize   int64  `json:"PageSize,omitempty"`
+	PageNum    int64  `json:"PageNum,omitempty"`
+	ServerName string `json:"ServerName,omitempty"`
+	ServerType string `json:"ServerType,omitempty"`
+	VpcId      string `json:"VpcId,omitempty"`
+}
+
+type DescribeCloudRunServersResponse struct {
+	ServerList []ServerBaseInfo `json:"ServerList"`
+	Total      int64            `json:"Total"`
+	Meta
+}
+
+// --- 5.2 DescribeCloudRunServerDetail
+
+type DescribeCloudRunServerDetailRequest struct {
+	EnvId      string `json:"EnvId"`
+	ServerName string `json:"ServerName"`
+}
+
+type DescribeCloudRunServerDetailResponse struct {
+	BaseInfo           *ServerBaseInfo     `json:"BaseInfo"`
+	ServerConfig       *ServerBaseConfig   `json:"ServerConfig"`
+	OnlineVersionInfos []OnlineVersionInfo `json:"OnlineVersionInfos"`
+	Meta
+}
+
+// --- 5.3 CreateCloudRunServer
+
+type CreateCloudRunServerRequest struct {
+	EnvId        string            `json:"EnvId"`
+	ServerName   string            `json:"ServerName"`
+	DeployInfo   DeployParam       `json:"DeployInfo"`
+	ServerConfig *ServerBaseConfig `json:"ServerConfig,omitempty"`
+	Items        []DiffConfigItem  `json:"Items"`
+	VpcInfo      *CreateVpcInfo    `json:"VpcInfo,omitempty"`
+}
+
+type CreateCloudRunServerResponse struct {
+	TaskId int64 `json:"TaskId"`
+	Meta
+}
+
+// --- 5.4 UpdateCloudRunServer
+
+type UpdateCloudRunServerRequest struct {
+	EnvId        string            `json:"EnvId"`
+	ServerName   string            `json:"ServerName"`
+	DeployInfo   DeployParam       `json:"DeployInfo"`
+	ServerConfig *ServerBaseConfig `json:"ServerConfig,omitempty"`
+	Business     string            `json:"Business,omitempty"`
+	Items        []DiffConfigItem  `json:"Items"`
+}
+
+type UpdateCloudRunServerResponse struct {
+	EnvId  string `json:"EnvId"`
+	TaskId int64  `json:"TaskId"`
+	Meta
+}
+
+// --- 5.5 DeleteCloudRunServer
+
+type DeleteCloudRunServerRequest struct {
+	EnvId          string `json:"EnvId"`
+	ServerName     string `json:"ServerName"`
+	OperatorRemark string `json:"OperatorRemark,omitempty"`
+}
+
+type DeleteCloudRunServerResponse struct {
+	Result string `json:"Result"`
+	Meta
+}
+
+// --- 5.6 DescribeCloudRunDeployRecord
+
+type DescribeCloudRunDeployRecordRequest struct {
+	EnvId      string `json:"EnvId"`
+	ServerName string `json:"ServerName"`
+}
+
+type DescribeCloudRunDeployRecordResponse struct {
+	DeployRecords []DeployRecord `json:"DeployRecords"`
+	Meta
+}
+
+// --- 5.7 DescribeCloudRunBuildLog (not in the public SDK models)
+
+type DescribeCloudRunBuildLogRequest struct {
+	EnvId         string `json:"EnvId"`
+	ServerName    string `json:"ServerName"`
+	ServerVersion string `json:"ServerVersion"`
+	BuildId       int64  `json:"BuildId"`
+	Offset        int64  `json:"Offset"`
+}
+
+type DescribeCloudRunBuildLogResponse struct {
+	Log BuildLog `json:"Log"`
+	Meta
+}
+
+// --- 5.8 DescribeCloudRunProcessLog
+
+type DescribeCloudRunProcessLogRequest struct {
+	EnvId      string `json:"EnvId"`
+	RunId      string `json:"RunId"`
+	ServerName string `json:"ServerName,omitempty"`
+}
+
+type DescribeCloudRunProcessLogResponse struct {
+	Logs []string `json:"Logs"`
+	Meta
+}
+
+// --- 5.9 DescribeServerManageTask (TaskId 0 = latest)
+
+type DescribeServerManageTaskRequest struct {
+	EnvId          string `json:"EnvId"`
+	ServerName     string `json:"ServerName"`
+	TaskId         int64  `json:"TaskId"`
+	OperatorRemark string `json:"OperatorRemark,omitempty"`
+}
+
+type DescribeServerManageTaskResponse struct {
+	IsExist bool                  `json:"IsExist"`
+	Task    *ServerManageTaskInfo `json:"Task"`
+	Meta
+}
+
+// --- 5.10 DescribeReleaseOrder
+
+type DescribeReleaseOrderRequest struct {
+	EnvId      string `json:"EnvId"`
+	ServerName string `json:"ServerName"`
+	Status     string `json:"Status,omitempty"`
+}
+
+type DescribeReleaseOrderResponse struct {
+	IsExist                 bool              `json:"IsExist"`
+	ReleaseOrderInfo        *ReleaseOrderInfo `json:"ReleaseOrderInfo"`
+	LastReleasedSuccessTime string            `json:"LastReleasedSuccessTime"`
+	Meta
+}
+
+// --- 5.11 ReleaseGray
+
+type ReleaseGrayRequest struct {
+	EnvId            string            `json:"EnvId"`
+	ServerName       string            `json:"ServerName"`
+	GrayType         string            `json:"GrayType"`
+	TrafficType      string            `json:"TrafficType"`
+	VersionFlowItems []VersionFlowInfo `json:"VersionFlowItems,omitempty"`
+	OperatorRemark   string            `json:"OperatorRemark,omitempty"`
+	GrayFlowRatio    *int64            `json:"GrayFlowRatio,omitempty"`
+	CloseGrayRelease bool              `json:"CloseGrayRelease,omitempty"`
+}
+
+type ReleaseGrayResponse struct {
+	Meta
+}
+
+// --- 5.12 OperateServerManage
+
+type OperateServerManageRequest struct {
+	EnvId          string `json:"EnvId"`
+	ServerName     string `json:"ServerName"`
+	TaskId         int64  `json:"TaskId"`
+	OperateType    string `json:"OperateType"`
+	OperatorRemark string `json:"OperatorRemark,omitempty"`
+}
+
+type OperateServerManageResponse struct {
+	Meta
+}
+
+// --- 5.13 DescribeEnvBaseInfo
+
+type DescribeEnvBaseInfoRequest struct {
+	EnvId string `json:"EnvId"`
+}
+
+type DescribeEnvBaseInfoResponse struct {
+	EnvBaseInfo *EnvBaseInfo `json:"EnvBaseInfo"`
+	IsExist     bool         `json:"IsExist"`
+	Meta
+}
+
+// --- 5.14 CreateCloudRunEnv
+
+type CreateCloudRunEnvRequest struct {
+	PackageType string   `json:"PackageType"`
+	EnvId       string   `json:"EnvId"`
+	EnvType     string   `json:"EnvType,omitempty"`
+	VpcId       string   `json:"VpcId,omitempty"`
+	SubNetIds   []string `json:"SubNetIds,omitempty"`
+	Alias       string   `json:"Alias,omitempty"`
+	FreeQuota   string   `json:"FreeQuota,omitempty"`
+	Flag        string   `json:"Flag,omitempty"`
+	ReqKey      string   `json:"ReqKey,omitempty"`
+	Source      string   `json:"Source,omitempty"`
+	Channel     string   `json:"Channel,omitempty"`
+}
+
+type CreateCloudRunEnvResponse struct {
+	EnvId  string `json:"EnvId"`
+	TranId string `json:"TranId"`
+	Meta
+}
+
+// --- 5.15 SubmitServerConfigChangeDiff (TaskId 0 = applied synchronously)
+
+type SubmitServerConfigChangeDiffRequest struct {
+	EnvId      string           `json:"EnvId"`
+	ServerName string           `json:"ServerName"`
+	Items      []DiffConfigItem `json:"Items"`
+}
+
+type SubmitServerConfigChangeDiffResponse struct {
+	TaskId int64 `json:"TaskId"`
+	Meta
+}
+
+// --- 5.16 other tcbr actions
+
+type SubmitServerRollbackRequest struct {
+	EnvId               string `json:"EnvId"`
+	ServerName          string `json:"ServerName"`
+	CurrentVersionName  string `json:"CurrentVersionName"`
+	RollbackVersionName string `json:"RollbackVersionName"`
+	OperatorRemark      string `json:"OperatorRemark,omitempty"`
+}
+
+type SubmitServerRollbackResponse struct {
+	TaskId int64 `json:"TaskId"`
+	Meta
+}
+
+type DescribeVersionDetailRequest struct {
+	EnvId       string `json:"EnvId"`
+	ServerName  string `json:"ServerName"`
+	VersionName string `json:"VersionName"`
+	Channel     string `json:"Channel,omitempty"`
+}
+
+type DescribeVersionDetailResponse struct {
+	Name          string          `json:"Name"`
+	Port          FlexInt         `json:"Port"`
+	Cpu           float64         `json:"Cpu"`
+	Mem           float64         `json:"Mem"`
+	MinNum        FlexInt         `json:"MinNum"`
+	MaxNum        FlexInt         `json:"MaxNum"`
+	PolicyDetails []HpaPolicy     `json:"PolicyDetails"`
+	Dockerfile    string          `json:"Dockerfile"`
+	BuildDir      string          `json:"BuildDir"`
+	EnvParams     string          `json:"EnvParams"`
+	Status        string          `json:"Status"`
+	CreatedTime   string          `json:"CreatedTime"`
+	UpdatedTime   string          `json:"UpdatedTime"`
+	LogPath       string          `json:"LogPath"`
+	EntryPoint    string          `json:"EntryPoint"`
+	Cmd           string          `json:"Cmd"`
+	VpcConf       *VpcConf        `json:"VpcConf"`
+	VolumesConf   []VolumeConf    `json:"VolumesConf"`
+	BuildPacks    *BuildPacksInfo `json:"BuildPacks"`
+	Meta
+}
+
+type DeleteCloudRunVersionsRequest struct {
+	EnvId          string          `json:"EnvId"`
+	IsDeleteServer bool            `json:"IsDeleteServer"`
+	IsDeleteImage  bool            `json:"IsDeleteImage"`
+	SimpleVersions []SimpleVersion `json:"SimpleVersions"`
+	OperatorRemark string          `json:"OperatorRemark,omitempty"`
+}
+
+type FailDeleteVersions struct {
+	Version   string `json:"Version"`
+	ErrorCode string `json:"ErrorCode"`
+	ErrorMsg  string `json:"ErrorMsg"`
+	RequestId string `json:"RequestId"`
+}
+
+type SuccessDeleteVersions struct {
+	Version   string `json:"Version"`
+	RequestId string `json:"RequestId"`
+	Result    string `json:"Result"`
+}
+
+type DeleteCloudRunVersionsResponse struct {
+	Result          string                  `json:"Result"`
+	FailVersions    []FailDeleteVersions    `json:"FailVersions"`
+	SuccessVersions []SuccessDeleteVersions `json:"SuccessVersions"`
+	Meta
+}
+
+type DescribeCloudRunPodListRequest struct {
+	EnvId       string `json:"EnvId"`
+	ServerName  string `json:"ServerName"`
+	VersionName string `json:"VersionName,omitempty"`
+	PageSize    int64  `json:"PageSize,omitempty"`
+	PageNum     int64  `json:"PageNum,omitempty"`
+}
+
+type DescribeCloudRunPodListResponse struct {
+	PodList    []VersionPodInstance `json:"PodList"`
+	TotalCount int64                `json:"TotalCount"`
+	Meta
+}
+
+type DescribeCloudRunEnvsRequest struct {
+	EnvId     string   `json:"EnvId,omitempty"`
+	IsVisible *bool    `json:"IsVisible,omitempty"`
+	Channels  []string `json:"Channels,omitempty"`
+}
+
+type DescribeCloudRunEnvsResponse struct {
+	EnvList []EnvInfo `json:"EnvList"`
+	Meta
+}
+
+type StartVersionInstanceRequest struct {
+	EnvId       string `json:"EnvId"`
+	ServerName  string `json:"ServerName"`
+	VersionName string `json:"VersionName"`
+}
+
+type StartVersionInstanceResponse struct {
+	InstanceName string `json:"InstanceName"`
+	Meta
+}
+
+type StopVersionInstanceRequest struct {
+	EnvId        string `json:"EnvId"`
+	ServerName   string `json:"ServerName"`
+	VersionName  string `json:"VersionName"`
+	InstanceName string `json:"InstanceName,omitempty"`
+}
+
+type StopVersionInstanceResponse struct {
+	Meta
+}
+
+type SearchClsLogRequest struct {
+	EnvId       string `json:"EnvId"`
+	StartTime   string `json:"StartTime"`
+	EndTime     string `json:"EndTime"`
+	QueryString string `json:"QueryString"`
+	Limit       int64  `json:"Limit"`
+	Context     string `json:"Context,omitempty"`
+	Sort        string `json:"Sort,omitempty"`
+	UseLucene   *bool  `json:"UseLucene,omitempty"`
+	LogType     string `json:"LogType,omitempty"`
+}
+
+type LogObject struct {
+	TopicId   string `json:"TopicId"`
+	TopicName string `json:"TopicName"`
+	Timestamp string `json:"Timestamp"`
+	Content   string `json:"Content"`
+	FileName  string `json:"FileName"`
+	Source    string `json:"Source"`
+	PkgLogId  string `json:"PkgLogId"`
+}
+
+type LogResObject struct {
+	Context  string      `json:"Context"`
+	ListOver bool        `json:"ListOver"`
+	Results  []LogObject `json:"Results"`
+}
+
+type SearchClsLogResponse struct {
+	LogResults LogResObject `json:"LogResults"`
+	Meta
+}
+
+// --- 6.1 tcb DescribeCloudBaseBuildService (upload/download tickets)
+
+type DescribeCloudBaseBuildServiceRequest struct {
+	EnvId          string `json:"EnvId"`
+	ServiceName    string `json:"ServiceName"`
+	CIBusiness     string `json:"CIBusiness,omitempty"`
+	ServiceVersion string `json:"ServiceVersion,omitempty"`
+	Suffix         string `json:"Suffix,omitempty"`
+}
+
+type DescribeCloudBaseBuildServiceResponse struct {
+	UploadUrl       string   `json:"UploadUrl"`
+	UploadHeaders   []KVPair `json:"UploadHeaders"`
+	PackageName     string   `json:"PackageName"`
+	PackageVersion  string   `json:"PackageVersion"`
+	DownloadUrl     string   `json:"DownloadUrl"`
+	DownloadHeaders []KVPair `json:"DownloadHeaders"`
+	OutDate         bool     `json:"OutDate"`
+	Meta
+}
