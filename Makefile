@@ -1,0 +1,41 @@
+# cloudbase-mcp: `make demo` runs a real MCP session against the sandbox;
+# `make test` runs vet and every test (race detector on, end-to-end included).
+
+GO       ?= go
+BIN      := bin/cloudbase-mcp
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+DATE     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
+
+.PHONY: all build demo test vet fmt bench emulator clean snapshots
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/cloudbase-mcp
+
+demo: build
+	./$(BIN) demo
+
+vet:
+	$(GO) vet ./...
+
+test: vet
+	$(GO) test -race -count=1 ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+# Rewrite the tool schema snapshots after an intended schema change.
+snapshots:
+	UPDATE_SNAPSHOTS=1 $(GO) test ./plugins/cloudrun/ -run TestToolSchemaSnapshots
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/cache/ ./plugins/cloudrun/
+
+emulator: build
+	./$(BIN) emulator --addr 127.0.0.1:8787
+
+clean:
+	rm -rf bin

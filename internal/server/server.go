@@ -1,0 +1,190 @@
+// Package server builds the MCP server: options, instructions assembled from
+// the enabled plugins, the plugin registry with its toggles, read-only mode
+// enforced at registration, and the input validation every tool call passes
+// through before its handler runs.
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
+)
+
+// Name is the server name announced in initialize.
+const Name = "cloudbase-mcp"
+
+// Tool is one tool a plugin offers. ReadOnly tools are the only ones
+// registered in read-only mode.
+type Tool struct {
+	Tool     mcp.Tool
+	Handler  mcpserver.ToolHandlerFunc
+	ReadOnly bool
+}
+
+// Plugin is a named group of tools.
+type Plugin interface {
+	// Name is the lower-case name used by CLOUDBASE_MCP_PLUGINS_ENABLED/DISABLED.
+	Name() string
+	// Instructions is a short paragraph for the server instructions.
+	Instructions() string
+	// Tools returns the plugin's tools.
+	Tools() []Tool
+}
+
+// Options configure New.
+type Options struct {
+	Version  string
+	Logger   *slog.Logger
+	ReadOnly bool
+	// Enabled replaces the default set (all plugins) when non-nil; Disabled
+	// is removed from the resulting set. Names are trimmed and lower-cased.
+	Enabled  []string
+	Disabled []string
+}
+
+// Built is the server plus what was decided while building it.
+type Built struct {
+	Server  *mcpserver.MCPServer
+	Enabled []string // plugin names in registration order
+	Tools   []string // registered tool names
+}
+
+// New builds the MCP server from the plugins that the toggles leave enabled.
+// With nothing enabled the server still serves, with no tools.
+func New(opts Options, plugins ...Plugin) (*Built, error) {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	enabled := Select(plugins, opts.Enabled, opts.Disabled, func(name string) {
+		logger.Warn("unknown plugin name ignored", "plugin", name, "known", pluginNames(plugins))
+	})
+
+	validator := newInputValidator()
+	var instructions []string
+	instructions = append(instructions, "cloudbase-mcp manages Tencent CloudBase Run (CloudRun) services.")
+	if opts.ReadOnly {
+		instructions = append(instructions, "Read-only mode: write tools are not registered.")
+	}
+	var tools []mcpserver.ServerTool
+	var toolNames, enabledNames []string
+	for _, p := range enabled {
+		enabledNames = append(enabledNames, p.Name())
+		if s := strings.TrimSpace(p.Instructions()); s != "" {
+			instructions = append(instructions, s)
+		}
+		for _, t := range p.Tools() {
+			if opts.ReadOnly && !t.ReadOnly {
+				continue
+			}
+			if err := validator.add(t.Tool); err != nil {
+				return nil, fmt.Errorf("tool %s: %w", t.Tool.Name, err)
+			}
+			tools = append(tools, mcpserver.ServerTool{Tool: t.Tool, Handler: t.Handler})
+			toolNames = append(toolNames, t.Tool.Name)
+		}
+	}
+
+	srvOpts := []mcpserver.ServerOption{
+		mcpserver.WithRecovery(),
+		mcpserver.WithLogging(),
+		mcpserver.WithInstructions(strings.Join(instructions, "\n")),
+		// The first middleware is the outermost: every call is logged,
+		// including those refused by validation.
+		mcpserver.WithToolHandlerMiddleware(logCalls(logger)),
+		// Our own schema validation instead of WithInputSchemaValidation: it
+		// must coerce "42" to 42 before checking, and its messages name the
+		// valid keys and values so the model can correct itself.
+		mcpserver.WithToolHandlerMiddleware(validator.middleware),
+	}
+	if len(tools) > 0 {
+		srvOpts = append(srvOpts, mcpserver.WithToolCapabilities(false))
+	}
+	s := mcpserver.NewMCPServer(Name, opts.Version, srvOpts...)
+	if len(tools) > 0 {
+		s.AddTools(tools...)
+	}
+	logger.Info("server built", "plugins", enabledNames, "tools", toolNames, "readOnly", opts.ReadOnly)
+	return &Built{Server: s, Enabled: enabledNames, Tools: toolNames}, nil
+}
+
+// Select applies the toggles: enabled (when non-nil) replaces the default set
+// of all plugins, disabled removes from it. Unknown names are reported to warn.
+func Select(plugins []Plugin, enabled, disabled []string, warn func(name string)) []Plugin {
+	known := map[string]bool{}
+	for _, p := range plugins {
+		known[p.Name()] = true
+	}
+	normalize := func(names []string) []string {
+		var out []string
+		for _, n := range names {
+			n = strings.ToLower(strings.TrimSpace(n))
+			if n == "" {
+				continue
+			}
+			if !known[n] {
+				warn(n)
+				continue
+			}
+			out = append(out, n)
+		}
+		return out
+	}
+	want := map[string]bool{}
+	if enabled == nil {
+		for n := range known {
+			want[n] = true
+		}
+	} else {
+		for _, n := range normalize(enabled) {
+			want[n] = true
+		}
+	}
+	for _, n := range normalize(disabled) {
+		delete(want, n)
+	}
+	var out []Plugin
+	for _, p := range plugins {
+		if want[p.Name()] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func pluginNames(plugins []Plugin) []string {
+	names := make([]string, 0, len(plugins))
+	for _, p := range plugins {
+		names = append(names, p.Name())
+	}
+	slices.Sort(names)
+	return names
+}
+
+// logCalls logs every tool call on the operational log: tool, action,
+// duration and outcome. Arguments are never logged (they may hold secrets).
+func logCalls(logger *slog.Logger) mcpserver.ToolHandlerMiddleware {
+	return func(next mcpserver.ToolHandlerFunc) mcpserver.ToolHandlerFunc {
+		return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			start := time.Now()
+			res, err := next(ctx, req)
+			action, _ := req.GetArguments()["action"].(string)
+			attrs := []any{"tool", req.Params.Name, "action", action, "ms", time.Since(start).Milliseconds()}
+			switch {
+			case err != nil:
+				logger.Error("tool call failed", append(attrs, "err", err)...)
+			case res != nil && res.IsError:
+				logger.Info("tool call returned an error result", attrs...)
+			default:
+				logger.Debug("tool call", attrs...)
+			}
+			return res, err
+		}
+	}
+}
