@@ -1,0 +1,195 @@
+package emulator
+
+import (
+	"encoding/json"
+	"io"
+	"maps"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// faultJSON is the admin wire form of a Fault.
+type faultJSON struct {
+	Action  string `json:"action,omitempty"`
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message,omitempty"`
+	Times   int    `json:"times,omitempty"`
+	DelayMs int64  `json:"delayMs,omitempty"`
+	Drop    bool   `json:"drop,omitempty"`
+	Status  int    `json:"status,omitempty"`
+	Body    string `json:"body,omitempty"`
+}
+
+func (f faultJSON) fault() Fault {
+	return Fault{Action: f.Action, Code: f.Code, Message: f.Message, Times: f.Times,
+		Delay: time.Duration(f.DelayMs) * time.Millisecond, Drop: f.Drop, Status: f.Status, Body: f.Body}
+}
+
+func toFaultJSON(f Fault) faultJSON {
+	return faultJSON{Action: f.Action, Code: f.Code, Message: f.Message, Times: f.Times,
+		DelayMs: f.Delay.Milliseconds(), Drop: f.Drop, Status: f.Status, Body: f.Body}
+}
+
+// serveAdmin is the unsigned test-control API under /__emulator/.
+func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
+	path := strings.Trim(strings.TrimPrefix(r.URL.Path, "/__emulator/"), "/")
+	route := r.Method + " " + path
+	switch route {
+	case "POST reset":
+		e.Reset()
+		e.writeClock(w)
+	case "GET state":
+		b, err := e.StateJSON()
+		if err != nil {
+			adminError(w, http.StatusInternalServerError, err.Error())
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(b)
+	case "GET clock":
+		e.writeClock(w)
+	case "POST clock/advance":
+		s, err := strconv.ParseFloat(r.URL.Query().Get("s"), 64)
+		if err != nil || s < 0 {
+			adminError(w, http.StatusBadRequest, "clock/advance needs ?s=<non-negative seconds>")
+			return
+		}
+		e.Advance(time.Duration(s * float64(time.Second)))
+		e.writeClock(w)
+	case "POST clock/speed":
+		x, err := strconv.ParseFloat(r.URL.Query().Get("x"), 64)
+		if err != nil || x < 0 {
+			adminError(w, http.StatusBadRequest, "clock/speed needs ?x=<non-negative virtual seconds per second>")
+			return
+		}
+		e.SetSpeed(x)
+		e.writeClock(w)
+	case "POST faults":
+		var f faultJSON
+		dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&f); err != nil {
+			adminError(w, http.StatusBadRequest, "fault: "+err.Error()+
+				" (fields: action, code, message, times, delayMs, drop, status, body)")
+			return
+		}
+		if f.Code == "" && f.Status == 0 && f.Body == "" && !f.Drop && f.DelayMs <= 0 {
+			adminError(w, http.StatusBadRequest, "fault: set at least one of code, status, body, drop, delayMs")
+			return
+		}
+		e.InjectFault(f.fault())
+		e.writeFaults(w)
+	case "GET faults":
+		e.writeFaults(w)
+	case "DELETE faults":
+		e.ClearFaults()
+		e.writeFaults(w)
+	case "GET requests":
+		e.reqMu.Lock()
+		counts := maps.Clone(e.counts)
+		total := len(e.requests)
+		e.reqMu.Unlock()
+		out := map[string]any{"counts": counts, "total": total}
+		if r.URL.Query().Get("full") != "" {
+			type rec struct {
+				RecordedRequest
+				Body string `json:"body"`
+			}
+			list := []rec{}
+			for _, q := range e.Requests() {
+				list = append(list, rec{q, string(q.Body)})
+			}
+			out["requests"] = list
+		}
+		writeJSON(w, http.StatusOK, out)
+	case "DELETE requests":
+		e.clearRequests()
+		writeJSON(w, http.StatusOK, map[string]any{"counts": map[string]int{}, "total": 0})
+	default:
+		adminError(w, http.StatusNotFound, "unknown admin endpoint "+route+"; have: POST reset, GET state, GET clock, "+
+			"POST clock/advance?s=N, POST clock/speed?x=N, POST|GET|DELETE faults, GET|DELETE requests")
+	}
+}
+
+func adminError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+func (e *Emulator) writeClock(w http.ResponseWriter) {
+	now := e.Now()
+	writeJSON(w, http.StatusOK, map[string]any{
+		"now": now.UTC().Format(time.RFC3339Nano), "nowLocal": fmtTime(now), "speed": e.clock.getSpeed(),
+	})
+}
+
+func (e *Emulator) faultList() []faultJSON {
+	list := []faultJSON{}
+	for _, f := range e.pendingFaults() {
+		list = append(list, toFaultJSON(f))
+	}
+	return list
+}
+
+func (e *Emulator) writeFaults(w http.ResponseWriter) {
+	writeJSON(w, http.StatusOK, map[string]any{"faults": e.faultList()})
+}
+
+// StateJSON dumps the state as seen at the current virtual time, using the
+// same read models the API answers with.
+func (e *Emulator) StateJSON() ([]byte, error) {
+	e.mu.Lock()
+	now := e.clock.now()
+	e.st.settle(now)
+	st := e.st
+	type svcDump struct {
+		Name          string `json:"name"`
+		Type          string `json:"type"`
+		BaseInfo      any    `json:"baseInfo"`
+		Config        any    `json:"config"`
+		OnlineVersion any    `json:"onlineVersions"`
+		DeployRecords any    `json:"deployRecords"`
+		Tasks         []any  `json:"tasks"`
+		ReleaseOrders []any  `json:"releaseOrders"`
+	}
+	type envDump struct {
+		EnvID       string    `json:"envId"`
+		Alias       string    `json:"alias"`
+		Region      string    `json:"region"`
+		CloudRun    any       `json:"cloudRun"`
+		CloudRunOn  bool      `json:"cloudRunOpened"`
+		Services    []svcDump `json:"services"`
+		ServiceList []string  `json:"serviceNames"`
+	}
+	envs := []envDump{}
+	for _, en := range st.envs {
+		info, opened := st.envBaseInfo(en, now)
+		d := envDump{EnvID: en.ID, Alias: en.Alias, Region: en.Region, CloudRun: info, CloudRunOn: opened,
+			Services: []svcDump{}, ServiceList: []string{}}
+		for _, s := range en.services {
+			sd := svcDump{Name: s.Name, Type: s.Type, BaseInfo: st.serverBaseInfo(s, now), Config: st.serverConfig(s),
+				OnlineVersion: onlineVersions(s), DeployRecords: st.deployRecords(s, now), Tasks: []any{}, ReleaseOrders: []any{}}
+			for _, t := range s.tasks {
+				sd.Tasks = append(sd.Tasks, st.taskInfo(s, t, now))
+			}
+			for _, o := range s.orders {
+				sd.ReleaseOrders = append(sd.ReleaseOrders, st.orderInfo(s, o, now))
+			}
+			d.Services = append(d.Services, sd)
+			d.ServiceList = append(d.ServiceList, s.Name)
+		}
+		envs = append(envs, d)
+	}
+	flags := st.flags
+	e.mu.Unlock()
+	return json.MarshalIndent(map[string]any{
+		"scenario": e.scenario.Name,
+		"now":      now.UTC().Format(time.RFC3339Nano),
+		"nowLocal": fmtTime(now),
+		"speed":    e.clock.getSpeed(),
+		"flags":    flags,
+		"envs":     envs,
+		"faults":   e.faultList(),
+	}, "", "  ")
+}

@@ -1,0 +1,117 @@
+package emulator
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// Fault makes matching API calls misbehave. It applies after signature
+// verification and before the action handler. Precedence when several fields
+// are set: Delay first, then Drop, Body, Status, Code; a fault with only a
+// Delay lets the call proceed normally afterwards.
+type Fault struct {
+	Action  string        // "" = any action
+	Code    string        // upstream error code to answer (e.g. "RequestLimitExceeded"), with Message
+	Message string        // "" = a generic message
+	Times   int           // how many matching calls to affect; 0 = 1
+	Delay   time.Duration // sleep (real time, ends early when the request's context is done)
+	Drop    bool          // hijack and close the connection without answering
+	Status  int           // answer this HTTP status with a JSON body without Error
+	Body    string        // answer this raw body verbatim (with Status, or 200)
+}
+
+// InjectFault queues a fault; faults are matched in the order injected.
+func (e *Emulator) InjectFault(f Fault) {
+	if f.Times <= 0 {
+		f.Times = 1
+	}
+	e.faultsMu.Lock()
+	defer e.faultsMu.Unlock()
+	e.faults = append(e.faults, &f)
+}
+
+// ClearFaults removes every pending fault.
+func (e *Emulator) ClearFaults() {
+	e.faultsMu.Lock()
+	defer e.faultsMu.Unlock()
+	e.faults = nil
+}
+
+func (e *Emulator) pendingFaults() []Fault {
+	e.faultsMu.Lock()
+	defer e.faultsMu.Unlock()
+	out := make([]Fault, len(e.faults))
+	for i, f := range e.faults {
+		out[i] = *f
+	}
+	return out
+}
+
+// takeFault consumes one use of the first fault matching action.
+func (e *Emulator) takeFault(action string) (Fault, bool) {
+	e.faultsMu.Lock()
+	defer e.faultsMu.Unlock()
+	for i, f := range e.faults {
+		if f.Action != "" && f.Action != action {
+			continue
+		}
+		f.Times--
+		if f.Times <= 0 {
+			e.faults = append(e.faults[:i:i], e.faults[i+1:]...)
+		}
+		return *f, true
+	}
+	return Fault{}, false
+}
+
+// applyFault answers the call per a matching fault; false = handle normally.
+func (e *Emulator) applyFault(w http.ResponseWriter, r *http.Request, action, reqID string) bool {
+	f, ok := e.takeFault(action)
+	if !ok {
+		return false
+	}
+	e.log.Debug("emulator: fault", "action", action, "code", f.Code, "status", f.Status, "drop", f.Drop, "delay", f.Delay)
+	if f.Delay > 0 {
+		t := time.NewTimer(f.Delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return true
+		}
+	}
+	switch {
+	case f.Drop:
+		hj, ok := w.(http.Hijacker)
+		if !ok {
+			panic(http.ErrAbortHandler) // closes the connection without a response
+		}
+		conn, _, err := hj.Hijack()
+		if err == nil {
+			_ = conn.Close()
+		}
+	case f.Body != "":
+		status := f.Status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(f.Body))
+	case f.Status != 0:
+		b, _ := json.Marshal(map[string]any{"Response": map[string]string{"RequestId": reqID}})
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(f.Status)
+		_, _ = w.Write(b)
+	case f.Code != "":
+		msg := f.Message
+		if msg == "" {
+			msg = "Fault injected by the emulator for " + action + "."
+		}
+		writeEnvelope(w, reqID, nil, newAPIError(f.Code, msg))
+	default:
+		return false
+	}
+	return true
+}
