@@ -8,7 +8,7 @@ COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 DATE     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 
-.PHONY: all build demo test vet fmt bench emulator clean snapshots
+.PHONY: all build demo test vet fmt bench emulator clean snapshots docs docs-check
 
 all: build
 
@@ -31,7 +31,15 @@ fmt:
 snapshots:
 	UPDATE_SNAPSHOTS=1 $(GO) test ./plugins/cloudrun/ -run TestToolSchemaSnapshots
 
-bench:
+# Regenerate the README's configuration table and tools section from the code.
+docs:
+	UPDATE_DOCS=1 $(GO) test ./internal/docs/ -run TestReadmeMatchesCode
+
+docs-check:
+	$(GO) test ./internal/docs/ -run TestReadmeMatchesCode
+
+bench: build
+	$(GO) run ./bench/startup -bin $(BIN) -n 5
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/cache/ ./plugins/cloudrun/
 
 emulator: build

@@ -1,0 +1,253 @@
+package main
+
+// End-to-end tests: build the real binary and drive it over stdio.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var binPath string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "cloudbase-mcp-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binPath = filepath.Join(dir, "cloudbase-mcp")
+	build := exec.Command("go", "build", "-o", binPath, ".")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build failed:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// cleanEnv is a minimal environment: no credentials leak in from the host,
+// and HOME points at an empty directory.
+func cleanEnv(t *testing.T, extra ...string) []string {
+	home := t.TempDir()
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config")}
+	return append(env, extra...)
+}
+
+// rawSession runs the binary with the given stdin lines and returns stdout,
+// stderr, the exit error and how long it took to exit after stdin closed.
+func rawSession(t *testing.T, env []string, lines []string, pause time.Duration) (stdout, stderr string, exitErr error, exitAfterEOF time.Duration) {
+	t.Helper()
+	cmd := exec.Command(binPath)
+	cmd.Env = env
+	in, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	require.NoError(t, cmd.Start())
+	for _, l := range lines {
+		_, err := io.WriteString(in, l+"\n")
+		require.NoError(t, err)
+	}
+	time.Sleep(pause) // let the server answer before stdin closes
+	closed := time.Now()
+	require.NoError(t, in.Close())
+	exitErr = cmd.Wait()
+	return out.String(), errb.String(), exitErr, time.Since(closed)
+}
+
+func rpc(id int, method string, params any) string {
+	b, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": id, "method": method, "params": params})
+	return string(b)
+}
+
+func TestStdoutIsPureJSONRPCAndExitOnEOF(t *testing.T) {
+	lines := []string{
+		rpc(1, "initialize", map[string]any{"protocolVersion": "2025-06-18", "capabilities": map[string]any{}, "clientInfo": map[string]any{"name": "e2e", "version": "1"}}),
+		`{"jsonrpc":"2.0","method":"notifications/initialized"}`,
+		rpc(2, "tools/list", map[string]any{}),
+		rpc(3, "tools/call", map[string]any{"name": "queryCloudRun", "arguments": map[string]any{"action": "list"}}),
+		rpc(4, "tools/call", map[string]any{"name": "queryCloudRun", "arguments": map[string]any{"action": "nope"}}),
+		rpc(5, "tools/call", map[string]any{"name": "noSuchTool", "arguments": map[string]any{}}),
+	}
+	stdout, stderr, err, took := rawSession(t, cleanEnv(t, "CLOUDBASE_MCP_SANDBOX=true", "CLOUDBASE_MCP_LOG_LEVEL=debug"), lines, 1500*time.Millisecond)
+	require.NoError(t, err, "exit code 0 on stdin EOF; stderr:\n%s", stderr)
+	assert.Less(t, took, 2*time.Second, "exit within 2 s of stdin EOF")
+
+	ids := map[float64]map[string]any{}
+	sc := bufio.NewScanner(strings.NewReader(stdout))
+	sc.Buffer(make([]byte, 1<<20), 1<<22)
+	for sc.Scan() {
+		var msg map[string]any
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &msg), "stdout line is not JSON: %q", sc.Text())
+		assert.Equal(t, "2.0", msg["jsonrpc"], "stdout line is not JSON-RPC 2.0: %q", sc.Text())
+		if id, ok := msg["id"].(float64); ok {
+			ids[id] = msg
+		}
+	}
+	require.Len(t, ids, 5, "one response per request; stdout:\n%s", stdout)
+	assert.NotEmpty(t, stderr, "logs go to stderr")
+
+	list := ids[3]["result"].(map[string]any)
+	assert.Nil(t, list["isError"])
+	assert.NotNil(t, list["structuredContent"])
+	bad := ids[4]["result"].(map[string]any)
+	assert.Equal(t, true, bad["isError"])
+	assert.NotNil(t, ids[5]["error"], "an unknown tool is a protocol error")
+}
+
+func startClient(t *testing.T, env []string, args ...string) (*client.Client, *syncBuffer) {
+	t.Helper()
+	stderr := &syncBuffer{}
+	c, err := client.NewStdioMCPClientWithOptions(binPath, env, args, transport.WithCommandStderrWriter(stderr))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: "e2e", Version: "1"}
+	_, err = c.Initialize(ctx, init)
+	require.NoError(t, err, "stderr: %s", stderr.String())
+	return c, stderr
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func toolNames(t *testing.T, c *client.Client) []string {
+	t.Helper()
+	res, err := c.ListTools(context.Background(), mcp.ListToolsRequest{})
+	if err != nil {
+		return nil // no tool capability: nothing enabled
+	}
+	var names []string
+	for _, tool := range res.Tools {
+		names = append(names, tool.Name)
+	}
+	return names
+}
+
+func TestPluginToggles(t *testing.T) {
+	both := []string{"manageCloudRun", "queryCloudRun"}
+	tests := []struct {
+		name   string
+		env    []string
+		args   []string
+		want   []string
+		warned string
+	}{
+		{"default: all plugins", nil, nil, both, ""},
+		{"enabled list", []string{"CLOUDBASE_MCP_PLUGINS_ENABLED= CloudRun "}, nil, both, ""},
+		{"enabled unknown name is warned", []string{"CLOUDBASE_MCP_PLUGINS_ENABLED=database"}, nil, nil, "database"},
+		{"disabled", []string{"CLOUDBASE_MCP_PLUGINS_DISABLED=cloudrun"}, nil, nil, ""},
+		{"disabled unknown name is warned", []string{"CLOUDBASE_MCP_PLUGINS_DISABLED=nosuch"}, nil, both, "nosuch"},
+		{"read-only", []string{"CLOUDBASE_MCP_READ_ONLY=true"}, nil, []string{"queryCloudRun"}, ""},
+		{"cloud mode alias", []string{"CLOUDBASE_MCP_CLOUD_MODE=true"}, nil, []string{"queryCloudRun"}, ""},
+		{"read-only flag", nil, []string{"--read-only"}, []string{"queryCloudRun"}, ""},
+		{"flag beats env", []string{"CLOUDBASE_MCP_PLUGINS_ENABLED=nosuch"}, []string{"--plugins-enabled=cloudrun"}, both, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, stderr := startClient(t, cleanEnv(t, append([]string{"CLOUDBASE_MCP_SANDBOX=true"}, tc.env...)...), tc.args...)
+			got := toolNames(t, c)
+			assert.ElementsMatch(t, tc.want, got)
+			if tc.warned != "" {
+				assert.Eventually(t, func() bool { return strings.Contains(stderr.String(), tc.warned) }, 2*time.Second, 20*time.Millisecond,
+					"stderr should warn about %q: %s", tc.warned, stderr.String())
+			}
+		})
+	}
+}
+
+func TestNoCredentialsStillServes(t *testing.T) {
+	c, _ := startClient(t, cleanEnv(t))
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "queryCloudRun"
+	req.Params.Arguments = map[string]any{"action": "list"}
+	res, err := c.CallTool(context.Background(), req)
+	require.NoError(t, err)
+	require.True(t, res.IsError)
+	text := res.Content[0].(mcp.TextContent).Text
+	assert.Contains(t, text, "TENCENTCLOUD_SECRETID")
+	assert.Contains(t, text, "CLOUDBASE_MCP_SANDBOX=true")
+}
+
+func TestExitOnSIGTERM(t *testing.T) {
+	cmd := exec.Command(binPath)
+	cmd.Env = cleanEnv(t, "CLOUDBASE_MCP_SANDBOX=true")
+	in, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	defer in.Close()
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	_, err = io.WriteString(in, rpc(1, "initialize", map[string]any{"protocolVersion": "2025-06-18", "capabilities": map[string]any{}, "clientInfo": map[string]any{"name": "e2e", "version": "1"}})+"\n")
+	require.NoError(t, err)
+	line, err := bufio.NewReader(out).ReadString('\n')
+	require.NoError(t, err)
+	require.Contains(t, line, `"id":1`)
+
+	start := time.Now()
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, cmd.Wait(), "exit code 0 on SIGTERM")
+	assert.Less(t, time.Since(start), 2*time.Second)
+}
+
+func TestVersionCommand(t *testing.T) {
+	out, err := exec.Command(binPath, "version").Output()
+	require.NoError(t, err)
+	assert.Regexp(t, `^cloudbase-mcp \S+ \(commit \S+, built \S+, go1\.\d+`, string(out))
+}
+
+func TestUnknownCommand(t *testing.T) {
+	cmd := exec.Command(binPath, "frobnicate")
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err)
+	assert.Contains(t, string(out), `unknown command "frobnicate"`)
+}
+
+func TestDemoRunsAFullSession(t *testing.T) {
+	cmd := exec.Command(binPath, "demo")
+	cmd.Env = cleanEnv(t)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	s := string(out)
+	for _, want := range []string{"tools/list: ", `"action":"templates"`, `"action":"getDeployLog"`, `"action":"delete"`, "isError", "Done:"} {
+		assert.Contains(t, s, want)
+	}
+	assert.NotContains(t, s, "s3cret-demo", "EnvParams stay masked in the demo")
+}

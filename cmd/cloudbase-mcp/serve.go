@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/config"
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/emulator"
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/server"
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tcbr"
+	"github.com/cloudbase-mcp/cloudbase-mcp/plugins/cloudrun"
+	mcpserver "github.com/mark3labs/mcp-go/server"
+)
+
+// shutdownGrace bounds how long in-flight calls get after stdin closes or a
+// signal arrives; the process exits within 2 s either way.
+const shutdownGrace = 1500 * time.Millisecond
+
+// SandboxEnvID is the env the sandbox emulator seeds.
+const sandboxEnvID = "demo-env-1a2b3c"
+
+func serve(args []string) error {
+	cfg, err := config.Load(config.DefaultSources(args))
+	if err != nil {
+		return err
+	}
+	logger, closeLog, err := newLogger(cfg)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	for _, w := range cfg.Warnings() {
+		logger.Warn(w)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+
+	built, cleanup, err := buildServer(cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+
+	stdio := mcpserver.NewStdioServer(built.Server)
+	stdio.SetErrorLogger(log.New(slogWriter{logger}, "", 0))
+	done := make(chan error, 1)
+	go func() { done <- stdio.Listen(ctx, os.Stdin, os.Stdout) }()
+
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		// Listen cancels in-flight calls; give them a moment, then go.
+		select {
+		case err = <-done:
+		case <-time.After(shutdownGrace):
+			logger.Warn("calls still running at shutdown; exiting anyway")
+		}
+	}
+	logger.Info("server stopped")
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// buildServer wires config → (sandbox emulator) → client → plugins → server.
+func buildServer(cfg *config.Config, logger *slog.Logger) (*server.Built, func(), error) {
+	cleanup := func() {}
+	if cfg.Sandbox {
+		emu, err := emulator.New(emulator.Options{Logger: logger.With("component", "emulator"), Speed: 1})
+		if err != nil {
+			return nil, nil, fmt.Errorf("sandbox: %w", err)
+		}
+		base, err := emu.Listen("127.0.0.1:0")
+		if err != nil {
+			return nil, nil, fmt.Errorf("sandbox: %w", err)
+		}
+		cleanup = func() { _ = emu.Close() }
+		cfg.APIBaseURL = base
+		cfg.TemplatesURL = base + "/func_tpl/v1.0/function_list/find?skip=0&limit=500"
+		cfg.Credentials = config.Credentials{SecretID: emulator.DemoSecretID, SecretKey: emulator.DemoSecretKey, Source: "sandbox"}
+		if cfg.EnvID == "" {
+			cfg.EnvID, cfg.EnvIDSource = sandboxEnvID, "sandbox"
+		}
+		logger.Info("sandbox: CloudRun emulator running in process", "baseURL", base, "envId", cfg.EnvID)
+	}
+	client, err := tcbr.NewSDKClient(tcbr.Options{
+		Credential: tcbr.Credential{
+			SecretID: cfg.Credentials.SecretID, SecretKey: cfg.Credentials.SecretKey, SessionToken: cfg.Credentials.SessionToken,
+		},
+		Region:  cfg.Region,
+		BaseURL: cfg.APIBaseURL,
+		Timeout: cfg.RequestTimeout,
+		Logger:  logger.With("component", "tcbr"),
+	})
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	if !cfg.Credentials.Present() {
+		logger.Warn("no Tencent Cloud credentials; tools will explain how to set them", "hint", "TENCENTCLOUD_SECRETID / TENCENTCLOUD_SECRETKEY, or CLOUDBASE_MCP_SANDBOX=true")
+	}
+	v, _, _ := buildInfo()
+	plugins := []server.Plugin{
+		cloudrun.New(cloudrun.Deps{Config: cfg, Client: client, Logger: logger}),
+	}
+	built, err := server.New(server.Options{
+		Version: v, Logger: logger, ReadOnly: cfg.ReadOnly,
+		Enabled: cfg.PluginsEnabled, Disabled: cfg.PluginsDisabled,
+	}, plugins...)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	return built, cleanup, nil
+}
+
+// newLogger writes to stderr, or to CLOUDBASE_MCP_LOG_FILE: never stdout,
+// which carries only JSON-RPC.
+func newLogger(cfg *config.Config) (*slog.Logger, func(), error) {
+	var w io.Writer = os.Stderr
+	closeFn := func() {}
+	if cfg.LogFile != "" {
+		f, err := os.OpenFile(cfg.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open log file %s (CLOUDBASE_MCP_LOG_FILE): %w", cfg.LogFile, err)
+		}
+		w, closeFn = f, func() { _ = f.Close() }
+	}
+	h := slog.NewTextHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel})
+	return slog.New(h), closeFn, nil
+}
+
+// slogWriter adapts mcp-go's *log.Logger output to slog.
+type slogWriter struct{ l *slog.Logger }
+
+func (w slogWriter) Write(p []byte) (int, error) {
+	w.l.Error(string(trimNewline(p)), "component", "stdio")
+	return len(p), nil
+}
+
+func trimNewline(p []byte) []byte {
+	for len(p) > 0 && (p[len(p)-1] == '\n' || p[len(p)-1] == '\r') {
+		p = p[:len(p)-1]
+	}
+	return p
+}

@@ -1,0 +1,189 @@
+package cloudrun
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// Arguments are bound here, in one place, into typed structs. The server's
+// schema validation has already refused unknown keys, wrong types, enums and
+// ranges (and coerced "42" to 42); the validator tags repeat those rules so
+// the handlers are safe when called directly, and per-action rules follow.
+
+var serverNamePattern = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_-]{2,44}$`)
+
+var validate = func() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		return name
+	})
+	_ = v.RegisterValidation("servername", func(fl validator.FieldLevel) bool {
+		return serverNamePattern.MatchString(fl.Field().String())
+	})
+	return v
+}()
+
+// QueryArgs are queryCloudRun's arguments.
+type QueryArgs struct {
+	Action           string `json:"action" validate:"required,oneof=list detail templates getDeployLog getProcessLog getDeployRecords envStatus getManageTask localRuns"`
+	PageSize         *int   `json:"pageSize" validate:"omitempty,min=1,max=100"`
+	PageNum          *int   `json:"pageNum" validate:"omitempty,min=1"`
+	ServerName       string `json:"serverName"`
+	ServerType       string `json:"serverType" validate:"omitempty,oneof=function container"`
+	EnvID            string `json:"envId"`
+	DetailServerName string `json:"detailServerName"`
+	BuildID          *int64 `json:"buildId" validate:"omitempty,min=0"`
+	RunID            string `json:"runId"`
+	RevealEnvParams  bool   `json:"revealEnvParams"`
+	Refresh          bool   `json:"refresh"`
+}
+
+// service returns the service a non-list action is about.
+func (a *QueryArgs) service() string {
+	if a.DetailServerName != "" {
+		return a.DetailServerName
+	}
+	return a.ServerName
+}
+
+// RunOptions are run's options.
+type RunOptions struct {
+	Port      *int              `json:"port" validate:"omitempty,min=1,max=65535"`
+	EnvParams map[string]string `json:"envParams"`
+	RunMode   string            `json:"runMode" validate:"omitempty,oneof=normal agent"`
+	AgentID   string            `json:"agentId"`
+}
+
+// AgentConfig is createAgent's agent.
+type AgentConfig struct {
+	AgentName   string `json:"agentName" validate:"required"`
+	BotTag      string `json:"botTag"`
+	Description string `json:"description"`
+	Template    string `json:"template"`
+}
+
+// ManageArgs are manageCloudRun's arguments.
+type ManageArgs struct {
+	Action              string         `json:"action" validate:"required,oneof=init download run deploy delete createAgent updateConfig initEnv traffic stop"`
+	ServerName          string         `json:"serverName" validate:"omitempty,servername"`
+	TargetPath          string         `json:"targetPath"`
+	ImageURL            string         `json:"imageUrl"`
+	ServerConfig        map[string]any `json:"serverConfig"`
+	EnvParamsReplaceAll bool           `json:"envParamsReplaceAll"`
+	ServerType          string         `json:"serverType" validate:"omitempty,oneof=function container"`
+	WaitRegistration    *bool          `json:"waitRegistration"`
+	ReleaseType         string         `json:"releaseType" validate:"omitempty,oneof=FULL GRAY"`
+	DryRun              bool           `json:"dryRun"`
+	Template            string         `json:"template"`
+	RunOptions          *RunOptions    `json:"runOptions"`
+	AgentConfig         *AgentConfig   `json:"agentConfig"`
+	TrafficOp           string         `json:"trafficOp" validate:"omitempty,oneof=set promote rollback"`
+	StablePercent       *int           `json:"stablePercent" validate:"omitempty,min=0,max=100"`
+	CanaryPercent       *int           `json:"canaryPercent" validate:"omitempty,min=0,max=100"`
+	EnvID               string         `json:"envId"`
+	PackageType         string         `json:"packageType" validate:"omitempty,oneof=Trial Standard Professional Enterprise"`
+	VpcID               string         `json:"vpcId"`
+	SubnetIDs           []string       `json:"subnetIds"`
+	Force               bool           `json:"force"`
+}
+
+// bind decodes the call's arguments into T, refusing unknown keys, and runs
+// the validator tags. The returned result is the isError answer, or nil.
+func bind[T any](req mcp.CallToolRequest) (*T, *mcp.CallToolResult) {
+	raw, err := json.Marshal(req.GetArguments())
+	if err != nil {
+		return nil, invalid("arguments are not a JSON object", "Send an object of parameters.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	out := new(T)
+	if err := dec.Decode(out); err != nil {
+		return nil, invalid(decodeMessage(err), "Fix the named parameter and call again.")
+	}
+	if err := validate.Struct(out); err != nil {
+		return nil, invalid(validationMessage(err), "Fix the named parameter and call again.")
+	}
+	return out, nil
+}
+
+func decodeMessage(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("%s must be %s, got %s", te.Field, jsonTypeName(te.Type.Kind().String()), te.Value)
+	}
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		return "unknown parameter " + name
+	}
+	return msg
+}
+
+func jsonTypeName(goKind string) string {
+	switch goKind {
+	case "int", "int64", "int32":
+		return "an integer"
+	case "float64", "float32":
+		return "a number"
+	case "bool":
+		return "a boolean"
+	case "string":
+		return "a string"
+	case "map", "struct", "ptr":
+		return "an object"
+	case "slice":
+		return "an array"
+	}
+	return goKind
+}
+
+func validationMessage(err error) string {
+	var verrs validator.ValidationErrors
+	if !errors.As(err, &verrs) {
+		return err.Error()
+	}
+	var parts []string
+	for _, fe := range verrs {
+		name := fe.Namespace()
+		if i := strings.IndexByte(name, '.'); i >= 0 {
+			name = name[i+1:] // drop the struct name
+		}
+		switch fe.Tag() {
+		case "required":
+			parts = append(parts, name+" is required")
+		case "oneof":
+			parts = append(parts, fmt.Sprintf("%s must be one of: %s (got %v)", name, strings.ReplaceAll(fe.Param(), " ", ", "), fe.Value()))
+		case "min":
+			parts = append(parts, fmt.Sprintf("%s must be at least %s", name, fe.Param()))
+		case "max":
+			parts = append(parts, fmt.Sprintf("%s must be at most %s", name, fe.Param()))
+		case "servername":
+			parts = append(parts, fmt.Sprintf("%s %q is not a valid service name: start with a letter, then 2-44 letters, digits, _ or -", name, fe.Value()))
+		default:
+			parts = append(parts, fmt.Sprintf("%s fails %s", name, fe.Tag()))
+		}
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, "; ")
+}
+
+// checkServerName validates a service name the way every action needs it.
+func checkServerName(param, name string) *mcp.CallToolResult {
+	if name == "" {
+		return invalid(param+" is required for this action", fmt.Sprintf("Pass %s (list the services to find it).", param))
+	}
+	if !serverNamePattern.MatchString(name) {
+		return invalid(fmt.Sprintf("%s %q is not a valid service name", param, name),
+			"A service name starts with a letter, then 2-44 letters, digits, _ or -.")
+	}
+	return nil
+}

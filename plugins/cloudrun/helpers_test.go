@@ -1,0 +1,154 @@
+package cloudrun
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/cache"
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/config"
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/emulator"
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/server"
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tcbr"
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/stretchr/testify/require"
+)
+
+const demoEnv = "demo-env-1a2b3c"
+
+// harness is the whole stack over loopback: emulator ← signed HTTP ← SDK
+// client ← plugin ← MCP server ← in-process MCP client.
+type harness struct {
+	emu    *emulator.Emulator
+	base   string
+	cfg    *config.Config
+	clock  *cache.FakeClock
+	plugin *Plugin
+	mcp    *client.Client
+}
+
+type harnessOpt func(cfg *config.Config, opts *tcbr.Options)
+
+func withSecretKey(key string) harnessOpt {
+	return func(_ *config.Config, o *tcbr.Options) { o.Credential.SecretKey = key }
+}
+
+func withTimeout(d time.Duration) harnessOpt {
+	return func(_ *config.Config, o *tcbr.Options) { o.Timeout = d }
+}
+
+func withoutCredentials() harnessOpt {
+	return func(cfg *config.Config, o *tcbr.Options) {
+		cfg.Credentials = config.Credentials{}
+		o.Credential = tcbr.Credential{}
+	}
+}
+
+func newHarness(t testing.TB, opts ...harnessOpt) *harness {
+	t.Helper()
+	emu, err := emulator.New(emulator.Options{})
+	require.NoError(t, err)
+	srv := httptest.NewServer(emu.Handler())
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { _ = emu.Close() })
+
+	cfg := &config.Config{
+		Region:       "ap-shanghai",
+		EnvID:        demoEnv,
+		APIBaseURL:   srv.URL,
+		TemplatesURL: srv.URL + "/func_tpl/v1.0/function_list/find?skip=0&limit=500",
+		Credentials:  config.Credentials{SecretID: emulator.DemoSecretID, SecretKey: emulator.DemoSecretKey, Source: "test"},
+		CacheTTL:     config.CacheTTL{List: 5 * time.Minute, Detail: 2 * time.Minute, Templates: 30 * time.Minute},
+	}
+	copts := tcbr.Options{
+		Credential:     tcbr.Credential{SecretID: emulator.DemoSecretID, SecretKey: emulator.DemoSecretKey},
+		Region:         "ap-shanghai",
+		BaseURL:        srv.URL,
+		Timeout:        5 * time.Second,
+		ReadRetries:    2,
+		RetryBaseDelay: time.Millisecond,
+	}
+	for _, o := range opts {
+		o(cfg, &copts)
+	}
+	tc, err := tcbr.NewSDKClient(copts)
+	require.NoError(t, err)
+	clock := cache.NewFakeClock(time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC))
+	p := New(Deps{Config: cfg, Client: tc, Clock: clock})
+	built, err := server.New(server.Options{Version: "test"}, p)
+	require.NoError(t, err)
+	c, err := client.NewInProcessClient(built.Server)
+	require.NoError(t, err)
+	ctx := context.Background()
+	require.NoError(t, c.Start(ctx))
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	_, err = c.Initialize(ctx, init)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	return &harness{emu: emu, base: srv.URL, cfg: cfg, clock: clock, plugin: p, mcp: c}
+}
+
+// call invokes a tool and returns the result and its JSON payload (the
+// structured content for successes, {"error": …} plus the text for failures).
+func (h *harness) call(t testing.TB, tool string, args map[string]any) (*mcp.CallToolResult, map[string]any) {
+	t.Helper()
+	req := mcp.CallToolRequest{}
+	req.Params.Name = tool
+	req.Params.Arguments = args
+	res, err := h.mcp.CallTool(context.Background(), req)
+	require.NoError(t, err)
+	return res, payload(t, res)
+}
+
+func (h *harness) query(t testing.TB, args map[string]any) (*mcp.CallToolResult, map[string]any) {
+	return h.call(t, QueryToolName, args)
+}
+
+func (h *harness) manage(t testing.TB, args map[string]any) (*mcp.CallToolResult, map[string]any) {
+	return h.call(t, ManageToolName, args)
+}
+
+func resultText(res *mcp.CallToolResult) string {
+	var b strings.Builder
+	for _, c := range res.Content {
+		if t, ok := c.(mcp.TextContent); ok {
+			b.WriteString(t.Text)
+		}
+	}
+	return b.String()
+}
+
+func payload(t testing.TB, res *mcp.CallToolResult) map[string]any {
+	t.Helper()
+	out := map[string]any{}
+	if res.StructuredContent != nil {
+		b, err := json.Marshal(res.StructuredContent)
+		require.NoError(t, err)
+		require.NoError(t, json.Unmarshal(b, &out))
+	}
+	if !res.IsError {
+		// The text must be the same JSON as the structured content.
+		var fromText map[string]any
+		require.NoError(t, json.Unmarshal([]byte(resultText(res)), &fromText), "success text must be JSON")
+		require.Equal(t, out, fromText)
+	}
+	return out
+}
+
+// path digs into nested maps: path(m, "service", "config", "cpu").
+func path(m map[string]any, keys ...string) any {
+	var cur any = m
+	for _, k := range keys {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = mm[k]
+	}
+	return cur
+}

@@ -1,0 +1,95 @@
+package cloudrun
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/cache"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// template is one CloudRun template as the agent sees it.
+type template struct {
+	Identifier     string `json:"identifier"`
+	Title          string `json:"title"`
+	Description    string `json:"description"`
+	Language       string `json:"language"`
+	RuntimeVersion string `json:"runtimeVersion,omitempty"`
+	ServerType     string `json:"serverType"`
+	ZipURL         string `json:"-"`
+}
+
+// remoteTemplate is an item of the template list endpoint (tcbr-api.md §8.6).
+type remoteTemplate struct {
+	Identifier     string   `json:"identifier"`
+	Title          string   `json:"title"`
+	Description    string   `json:"description"`
+	RuntimeVersion string   `json:"runtimeVersion"`
+	Language       string   `json:"language"`
+	ZipFileStore   string   `json:"zipFileStore"`
+	FuncTypes      []string `json:"funcTypes"`
+}
+
+// maxTemplateListBytes bounds the template list we are willing to read.
+const maxTemplateListBytes = 4 << 20
+
+func (p *Plugin) queryTemplates(ctx context.Context, a *QueryArgs) *mcp.CallToolResult {
+	url := p.cfg.TemplatesURL
+	list, outcome, err := p.templates.GetOrLoad(ctx, "templates|"+url, p.cfg.CacheTTL.Templates, a.Refresh,
+		func(ctx context.Context) ([]template, bool, error) {
+			l, err := p.fetchTemplates(ctx, url)
+			return l, true, err
+		})
+	if err != nil {
+		return failure{
+			What: "Could not read the template list",
+			Why:  err.Error(),
+			Hint: "Check the network and CLOUDBASE_TEMPLATES_URL, then call again.",
+		}.result()
+	}
+	return success(map[string]any{"templates": list, "source": "remote", "fromCache": outcome == cache.Hit})
+}
+
+// fetchTemplates POSTs to the list endpoint (no body, no auth, as the
+// reference does) and keeps the CloudRun items.
+func (p *Plugin) fetchTemplates(ctx context.Context, url string) ([]template, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("bad template list URL %q: %w", url, err)
+	}
+	resp, err := p.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("template list unreachable: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return nil, fmt.Errorf("template list answered HTTP %d", resp.StatusCode)
+	}
+	var body struct {
+		Data []remoteTemplate `json:"data"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxTemplateListBytes)).Decode(&body); err != nil {
+		return nil, fmt.Errorf("template list is not valid JSON: %w", err)
+	}
+	out := []template{}
+	for _, t := range body.Data {
+		var typ string
+		switch {
+		case slices.Contains(t.FuncTypes, "tcbrFunc"):
+			typ = "function"
+		case slices.Contains(t.FuncTypes, "tcbrContainer"):
+			typ = "container"
+		default:
+			continue // not a CloudRun template (e.g. scfFunc)
+		}
+		out = append(out, template{
+			Identifier: t.Identifier, Title: t.Title, Description: t.Description, Language: t.Language,
+			RuntimeVersion: t.RuntimeVersion, ServerType: typ, ZipURL: t.ZipFileStore,
+		})
+	}
+	return out, nil
+}
