@@ -1,0 +1,550 @@
+// Package pack builds the deploy zip of a project directory (ignore rules, symlink policy, size limits,
+// byte-identical output for identical input) and extracts downloaded archives safely.
+package pack
+
+import (
+	"archive/zip"
+	"bufio"
+	"compress/flate"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+const (
+	// DefaultMaxBytes bounds the uncompressed size of a package when Options.MaxBytes is 0.
+	DefaultMaxBytes int64 = 1 << 30
+	// DefaultMaxFiles bounds the number of packaged files when Options.MaxFiles is 0.
+	DefaultMaxFiles = 100_000
+
+	maxExcludedSamples = 10
+	progressEveryFiles = 64
+	progressEveryBytes = 4 << 20
+	copyBufferSize     = 256 << 10
+	maxIgnoreFileSize  = 1 << 20
+)
+
+// Sentinel kinds, for errors.Is; the error text itself is meant for the user.
+var (
+	// ErrLimitExceeded: a size or file-count limit was hit (packaging or extraction).
+	ErrLimitExceeded = errors.New("limit exceeded")
+	// ErrOutsideRoot: a symlink in the project resolves outside it.
+	ErrOutsideRoot = errors.New("path outside the project")
+	// ErrUnsafeEntry: an archive entry would land outside the target or is a symlink.
+	ErrUnsafeEntry = errors.New("unsafe archive entry")
+)
+
+type kindError struct {
+	kind error
+	msg  string
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }
+
+func kindErrorf(kind error, format string, args ...any) error {
+	return &kindError{kind: kind, msg: fmt.Sprintf(format, args...)}
+}
+
+// fixedModTime is stamped on every entry so the archive depends only on names, modes and contents.
+var fixedModTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// alwaysSkipped directories are dropped at any depth, whatever the ignore files say (as the reference).
+var alwaysSkipped = map[string]bool{".git": true, "logs": true, "node_modules": true}
+
+// Options configures Zip.
+type Options struct {
+	Root               string // project directory (must exist, be a directory)
+	IncludeNodeModules bool   // node_modules is skipped unless true
+	MaxBytes           int64  // limit on the total uncompressed size of packaged files; 0 = 1 GiB
+	MaxFiles           int    // 0 = 100_000
+	// Progress, when set, is called at most every ~64 files / 4 MiB and once at the end; it must be cheap.
+	Progress func(files int, bytes int64)
+}
+
+// Result describes a finished package.
+type Result struct {
+	Files           int      `json:"files"`
+	Bytes           int64    `json:"bytes"`    // uncompressed bytes of packaged files
+	ZipBytes        int64    `json:"zipBytes"` // bytes written to w
+	Excluded        int      `json:"excluded"` // files and directories skipped (a skipped directory counts once)
+	ExcludedSamples []string `json:"excludedSamples"`
+	HasDockerfile   bool     `json:"hasDockerfile"` // a file named Dockerfile exists at the root
+}
+
+// Zip streams a zip of opts.Root to w: regular files only, forward-slash names relative to the root, sorted,
+// fixed times and modes, deflate level 1. Memory stays bounded whatever the project size. On error the
+// bytes already written to w are not a valid archive.
+func Zip(ctx context.Context, opts Options, w io.Writer) (*Result, error) {
+	p, err := newPacker(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer p.root.Close()
+
+	cw := &countingWriter{w: w}
+	p.zw = zip.NewWriter(cw)
+	p.zw.RegisterCompressor(zip.Deflate, newFlateWriter)
+	if err := p.loadRootRules(); err != nil {
+		return nil, err
+	}
+	if err := p.walkDir(nil, p.root); err != nil {
+		return nil, err
+	}
+	if err := p.zw.Close(); err != nil {
+		return nil, fmt.Errorf("writing zip: %w", err)
+	}
+	p.res.ZipBytes = cw.n
+	p.progress(true)
+	return &p.res, nil
+}
+
+// ZipToFile writes the package to a new temporary file in dir ("" = os.TempDir) and returns its path; the
+// caller removes it. On error no file is left behind.
+func ZipToFile(ctx context.Context, opts Options, dir string) (path string, res *Result, err error) {
+	f, err := os.CreateTemp(dir, "cloudbase-pack-*.zip")
+	if err != nil {
+		return "", nil, fmt.Errorf("creating temporary zip: %w", err)
+	}
+	bw := bufio.NewWriterSize(f, copyBufferSize)
+	res, err = Zip(ctx, opts, bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("writing %s: %w", f.Name(), cerr)
+	}
+	if err != nil {
+		_ = os.Remove(f.Name())
+		return "", nil, err
+	}
+	return f.Name(), res, nil
+}
+
+type packer struct {
+	ctx      context.Context
+	opts     Options
+	rootAbs  string // as given, made absolute
+	rootReal string // symlinks resolved; every path below is built on it
+	root     *os.Root
+	rules    ruleSet
+	zw       *zip.Writer
+	buf      []byte
+	res      Result
+
+	reportedFiles int
+	reportedBytes int64
+	reported      bool
+}
+
+func newPacker(ctx context.Context, opts Options) (*packer, error) {
+	if opts.Root == "" {
+		return nil, errors.New("project directory is not set")
+	}
+	if opts.MaxBytes <= 0 {
+		opts.MaxBytes = DefaultMaxBytes
+	}
+	if opts.MaxFiles <= 0 {
+		opts.MaxFiles = DefaultMaxFiles
+	}
+	abs, err := filepath.Abs(opts.Root)
+	if err != nil {
+		return nil, fmt.Errorf("project directory %s: %w", opts.Root, err)
+	}
+	st, err := os.Stat(abs)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("project directory %s does not exist", abs)
+	case err != nil:
+		return nil, fmt.Errorf("project directory %s: %w", abs, pathErrCause(err))
+	case !st.IsDir():
+		return nil, fmt.Errorf("project directory %s is not a directory", abs)
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return nil, fmt.Errorf("project directory %s: %w", abs, pathErrCause(err))
+	}
+	root, err := os.OpenRoot(real)
+	if err != nil {
+		return nil, fmt.Errorf("project directory %s: %w", abs, pathErrCause(err))
+	}
+	p := &packer{
+		ctx: ctx, opts: opts, rootAbs: abs, rootReal: real, root: root,
+		buf: make([]byte, copyBufferSize),
+		res: Result{ExcludedSamples: []string{}},
+	}
+	if st, err := root.Stat("Dockerfile"); err == nil && !st.IsDir() {
+		p.res.HasDockerfile = true
+	}
+	return p, nil
+}
+
+func (p *packer) loadRootRules() error {
+	data, err := p.readIgnoreFile(cloudbaseignoreName)
+	if err != nil {
+		return err
+	}
+	p.rules.cloudbase = parseGitignore(data, nil, cloudbaseignoreName)
+	if data, err = p.readIgnoreFile(dockerignoreName); err != nil {
+		return err
+	}
+	p.rules.docker = parseDockerignore(data)
+	return nil
+}
+
+// readIgnoreFile returns the content of an ignore file (nil when absent or not a regular file).
+func (p *packer) readIgnoreFile(rel string) ([]byte, error) {
+	st, err := p.root.Lstat(rel)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", rel, pathErrCause(err))
+	}
+	open := rel
+	if st.Mode()&fs.ModeSymlink != 0 {
+		target, info, err := p.resolveLink(rel)
+		if errors.Is(err, errBrokenLink) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !info.Mode().IsRegular() {
+			return nil, nil
+		}
+		open = target
+	} else if !st.Mode().IsRegular() {
+		return nil, nil
+	}
+	f, err := p.root.Open(open)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", rel, pathErrCause(err))
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxIgnoreFileSize))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", rel, pathErrCause(err))
+	}
+	return data, nil
+}
+
+// walkDir packages the directory at segs (nil = root), opened as dir, in sorted order. Files are opened
+// relative to their directory: one openat each instead of one per path component.
+func (p *packer) walkDir(segs []string, dir *os.Root) error {
+	rel := strings.Join(segs, "/")
+	entries, err := readDir(dir, rel)
+	if err != nil {
+		return err
+	}
+	var gi []*rule
+	for _, e := range entries {
+		if e.Name() == gitignoreName {
+			data, err := p.readIgnoreFile(joinRel(rel, gitignoreName))
+			if err != nil {
+				return err
+			}
+			gi = parseGitignore(data, segs, joinRel(rel, gitignoreName))
+			break
+		}
+	}
+	p.rules.push(gi)
+	defer p.rules.pop()
+
+	for _, e := range entries {
+		if err := p.ctx.Err(); err != nil {
+			return err
+		}
+		name := e.Name()
+		child := append(segs[:len(segs):len(segs)], name) // never aliases a sibling's slice
+		childRel := joinRel(rel, name)
+		typ := e.Type()
+
+		if typ.IsDir() {
+			if alwaysSkipped[name] && (name != "node_modules" || !p.opts.IncludeNodeModules) {
+				p.exclude(childRel + "/ (always skipped)")
+				continue
+			}
+			if excluded, r := p.rules.match(child, true); excluded && !p.rules.dockerMayReinclude(child) {
+				p.exclude(childRel + "/ (" + r.String() + ")")
+				continue
+			}
+			sub, err := dir.OpenRoot(name)
+			if err != nil {
+				return fmt.Errorf("cannot read directory %s: %w", childRel, pathErrCause(err))
+			}
+			err = p.walkDir(child, sub)
+			sub.Close()
+			if err != nil {
+				return err
+			}
+			continue
+		}
+
+		// Git matches symlinks as files, whatever they point to, and so do we: an ignored link is never
+		// resolved, so an ignored link leaving the project is not an error.
+		forced := len(segs) == 0 && name == "Dockerfile"
+		if excluded, r := p.rules.match(child, false); excluded && !forced {
+			p.exclude(childRel + " (" + r.String() + ")")
+			continue
+		}
+		switch {
+		case typ.IsRegular():
+			if err := p.addFile(childRel, dir, name); err != nil {
+				return err
+			}
+		case typ&fs.ModeSymlink != 0:
+			target, info, err := p.resolveLink(childRel)
+			switch {
+			case errors.Is(err, errBrokenLink):
+				p.exclude(childRel + " (broken symlink)")
+			case err != nil:
+				return err
+			case info.IsDir():
+				p.exclude(childRel + " (symlink to a directory, not followed)")
+			case !info.Mode().IsRegular():
+				p.exclude(childRel + " (not a regular file)")
+			default:
+				if err := p.addFile(childRel, p.root, target); err != nil {
+					return err
+				}
+			}
+		default:
+			p.exclude(childRel + " (not a regular file)")
+		}
+	}
+	return nil
+}
+
+func readDir(dir *os.Root, rel string) ([]fs.DirEntry, error) {
+	f, err := dir.Open(".")
+	if err != nil {
+		return nil, fmt.Errorf("cannot read directory %s: %w", displayRel(rel), pathErrCause(err))
+	}
+	defer f.Close()
+	entries, err := f.ReadDir(-1)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read directory %s: %w", displayRel(rel), pathErrCause(err))
+	}
+	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return entries, nil
+}
+
+var errBrokenLink = errors.New("broken symlink")
+
+// resolveLink resolves the symlink at rel. It returns the target relative to the real root, or
+// ErrOutsideRoot when the target (even a missing one) lies outside the project, or errBrokenLink.
+func (p *packer) resolveLink(rel string) (string, fs.FileInfo, error) {
+	abs := filepath.Join(p.rootReal, filepath.FromSlash(rel))
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		if dest, rerr := os.Readlink(abs); rerr == nil {
+			if !filepath.IsAbs(dest) {
+				dest = filepath.Join(filepath.Dir(abs), dest)
+			}
+			dest = filepath.Clean(dest)
+			if !within(p.rootReal, dest) && !within(p.rootAbs, dest) {
+				return "", nil, kindErrorf(ErrOutsideRoot, "symlink %s points outside the project: %s", rel, dest)
+			}
+		}
+		return "", nil, errBrokenLink
+	}
+	if !within(p.rootReal, real) {
+		return "", nil, kindErrorf(ErrOutsideRoot, "symlink %s points outside the project: %s", rel, real)
+	}
+	target, err := filepath.Rel(p.rootReal, real)
+	if err != nil {
+		return "", nil, fmt.Errorf("symlink %s: %w", rel, err)
+	}
+	target = filepath.ToSlash(target)
+	info, err := p.root.Stat(target)
+	if err != nil {
+		return "", nil, fmt.Errorf("cannot read %s: %w", rel, pathErrCause(err))
+	}
+	return target, info, nil
+}
+
+// addFile copies the file at open (relative to dir) into the archive under name.
+func (p *packer) addFile(name string, dir *os.Root, open string) error {
+	if p.res.Files >= p.opts.MaxFiles {
+		return kindErrorf(ErrLimitExceeded,
+			"project has more than %d files (the limit); add ignore rules (.cloudbaseignore) or deploy an image",
+			p.opts.MaxFiles)
+	}
+	f, err := dir.Open(open)
+	if err != nil {
+		return fmt.Errorf("cannot read %s: %w", name, pathErrCause(err))
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("cannot read %s: %w", name, pathErrCause(err))
+	}
+	if !st.Mode().IsRegular() { // replaced since the directory was listed
+		p.exclude(name + " (not a regular file)")
+		return nil
+	}
+	if size := st.Size(); p.res.Bytes+size > p.opts.MaxBytes { // fail before compressing a huge file
+		return p.tooLarge(p.res.Bytes + size)
+	}
+	hdr := &zip.FileHeader{Name: name, Method: zip.Deflate, Modified: fixedModTime}
+	hdr.SetMode(normalizedMode(st.Mode()))
+	fw, err := p.zw.CreateHeader(hdr)
+	if err != nil {
+		return fmt.Errorf("writing zip: %w", err)
+	}
+	for {
+		n, rerr := f.Read(p.buf)
+		if n > 0 {
+			p.res.Bytes += int64(n)
+			if p.res.Bytes > p.opts.MaxBytes { // the file grew while being read
+				return p.tooLarge(p.res.Bytes)
+			}
+			if _, err := fw.Write(p.buf[:n]); err != nil {
+				return fmt.Errorf("writing zip: %w", err)
+			}
+			p.progress(false)
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			return fmt.Errorf("cannot read %s: %w", name, pathErrCause(rerr))
+		}
+		if err := p.ctx.Err(); err != nil {
+			return err
+		}
+	}
+	p.res.Files++
+	p.progress(false)
+	return nil
+}
+
+func (p *packer) tooLarge(soFar int64) error {
+	return kindErrorf(ErrLimitExceeded,
+		"project is larger than the %s limit (%s in %d files so far); add ignore rules (.cloudbaseignore) or deploy an image",
+		formatBytes(p.opts.MaxBytes), formatBytes(soFar), p.res.Files+1)
+}
+
+// normalizedMode keeps only "executable or not", so umask and ownership do not change the archive.
+func normalizedMode(m fs.FileMode) fs.FileMode {
+	if m&0o111 != 0 {
+		return 0o755
+	}
+	return 0o644
+}
+
+func (p *packer) exclude(sample string) {
+	p.res.Excluded++
+	if len(p.res.ExcludedSamples) < maxExcludedSamples {
+		p.res.ExcludedSamples = append(p.res.ExcludedSamples, sample)
+	}
+}
+
+func (p *packer) progress(final bool) {
+	if p.opts.Progress == nil {
+		return
+	}
+	files, bytes := p.res.Files, p.res.Bytes
+	due := files-p.reportedFiles >= progressEveryFiles || bytes-p.reportedBytes >= progressEveryBytes
+	if final {
+		due = !p.reported || files != p.reportedFiles || bytes != p.reportedBytes
+	}
+	if !due {
+		return
+	}
+	p.reportedFiles, p.reportedBytes, p.reported = files, bytes, true
+	p.opts.Progress(files, bytes)
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	c.n += int64(n)
+	return n, err
+}
+
+// flate writers are large (~1 MB of state); one per entry would dominate allocation, so they are pooled.
+var flatePool sync.Pool
+
+type pooledFlate struct{ *flate.Writer }
+
+func (p pooledFlate) Close() error {
+	err := p.Writer.Close()
+	flatePool.Put(p.Writer)
+	return err
+}
+
+func newFlateWriter(w io.Writer) (io.WriteCloser, error) {
+	if fw, ok := flatePool.Get().(*flate.Writer); ok {
+		fw.Reset(w)
+		return pooledFlate{fw}, nil
+	}
+	fw, err := flate.NewWriter(w, flate.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	return pooledFlate{fw}, nil
+}
+
+func joinRel(dir, name string) string {
+	if dir == "" {
+		return name
+	}
+	return dir + "/" + name
+}
+
+func displayRel(rel string) string {
+	if rel == "" {
+		return "."
+	}
+	return rel
+}
+
+// within reports whether target is base or lies below it (both clean and absolute).
+func within(base, target string) bool {
+	rel, err := filepath.Rel(base, target)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// pathErrCause drops the *PathError / *LinkError wrapper, whose paths would repeat what the message names.
+func pathErrCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
+}
+
+func formatBytes(n int64) string {
+	const unit = 1024
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
+	v, i := float64(n), 0
+	for v >= unit && i < len(units)-1 {
+		v /= unit
+		i++
+	}
+	if i == 0 {
+		return fmt.Sprintf("%d B", n)
+	}
+	if v == float64(int64(v)) {
+		return fmt.Sprintf("%d %s", int64(v), units[i])
+	}
+	return fmt.Sprintf("%.1f %s", v, units[i])
+}
