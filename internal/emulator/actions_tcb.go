@@ -94,8 +94,9 @@ func describeEnvs(c *call) (any, *apiError) {
 	}{list, len(list), c.meta()}, nil
 }
 
-// describeCloudBaseBuildService hands out download tickets (ServiceVersion
-// set). Upload tickets are not implemented yet.
+// describeCloudBaseBuildService hands out upload tickets (no
+// ServiceVersion; the service need not exist) and download tickets for a
+// version's package (see cos.go).
 func describeCloudBaseBuildService(c *call) (any, *apiError) {
 	var req tcbr.DescribeCloudBaseBuildServiceRequest
 	if aerr := cmp.Or(c.require("EnvId", "ServiceName"), c.decode(&req)); aerr != nil {
@@ -106,8 +107,7 @@ func describeCloudBaseBuildService(c *call) (any, *apiError) {
 		return nil, aerr
 	}
 	if req.ServiceVersion == "" {
-		return nil, newAPIError("UnsupportedOperation",
-			"the emulator does not implement DescribeCloudBaseBuildService upload tickets yet (only downloads, with ServiceVersion)")
+		return c.uploadTicket(en, req.ServiceName), nil
 	}
 	s := en.service(req.ServiceName)
 	if s == nil {

@@ -410,8 +410,8 @@ func TestTCBActions(t *testing.T) {
 	}](t, apiService(t, base, "tcb", "DescribeEnvs", m{}))
 	assert.Equal(t, 2, envs.Total)
 
-	apiErr(t, apiService(t, base, "tcb", "DescribeCloudBaseBuildService", m{"EnvId": demoEnv, "ServiceName": "hello-api"}),
-		"UnsupportedOperation")
+	apiErr(t, apiService(t, base, "tcb", "DescribeCloudBaseBuildService", m{"EnvId": "nope", "ServiceName": "hello-api"}),
+		"ResourceNotFound")
 	apiErr(t, apiService(t, base, "tcb", "DescribeCloudBaseBuildService",
 		m{"EnvId": demoEnv, "ServiceName": "ghost", "ServiceVersion": "ghost-001"}), "InvalidParameter.ServiceNotExist")
 	apiErr(t, apiService(t, base, "tcb", "DescribeCloudBaseBuildService",

@@ -79,13 +79,18 @@ var tcbrHandlers = map[string]handlerFunc{
 	"DescribeCloudRunEnvs":         describeCloudRunEnvs,
 	"DescribeVersionDetail":        describeVersionDetail,
 	"DeleteCloudRunServer":         deleteCloudRunServer,
+	"CreateCloudRunServer":         createCloudRunServer,
+	"UpdateCloudRunServer":         updateCloudRunServer,
+	"SubmitServerConfigChangeDiff": submitServerConfigChangeDiff,
+	"ReleaseGray":                  releaseGray,
+	"OperateServerManage":          operateServerManage,
+	"SubmitServerRollback":         submitServerRollback,
+	"CreateCloudRunEnv":            createCloudRunEnv,
 }
 
 // tcbrKnown are the tcbr actions of spec §5 the emulator does not implement
 // yet: they answer UnsupportedOperation rather than InvalidAction.
 var tcbrKnown = []string{
-	"CreateCloudRunServer", "UpdateCloudRunServer", "ReleaseGray", "OperateServerManage",
-	"CreateCloudRunEnv", "SubmitServerConfigChangeDiff", "SubmitServerRollback",
 	"DeleteCloudRunVersions", "DescribeCloudRunPodList", "StartVersionInstance",
 	"StopVersionInstance", "SearchClsLog",
 }

@@ -10,9 +10,120 @@
 //	POST /  (any other path too)            signed API calls, routed on the credential-scope service (tcbr, tcb)
 //	POST /func_tpl/v1.0/function_list/find  template list {"data":[...]}
 //	GET  /__templates/<identifier>.zip      template zips built in memory
-//	GET  /__cos/download/<env>/<svc>/<ver>.zip?expires=..&sign=..   package download (tcb DescribeCloudBaseBuildService)
+//	PUT  /__cos/upload/<env>/<pkgName>/<pkgVersion>?sign=..&expires=..  code upload (tcb DescribeCloudBaseBuildService ticket)
+//	GET  /__cos/download/<env>/<svc>/<ver>.zip?expires=..&sign=..       package download (ticket with ServiceVersion)
 //	     /__emulator/...                    admin, unsigned: reset, state, clock/advance?s=N, clock/speed?x=N,
-//	                                        clock, faults (POST/GET/DELETE), requests (GET/DELETE)
+//	                                        clock, faults (POST/GET/DELETE), requests (GET/DELETE),
+//	                                        packages (GET: uploaded packages, see Emulator.Packages)
+//
+// # Actions
+//
+// tcbr reads (DescribeCloudRunServers, ...ServerDetail, ...DeployRecord,
+// ...BuildLog, ...ProcessLog, DescribeServerManageTask, DescribeReleaseOrder,
+// DescribeEnvBaseInfo, DescribeCloudRunEnvs, DescribeVersionDetail) and
+// writes (CreateCloudRunServer, UpdateCloudRunServer, DeleteCloudRunServer,
+// SubmitServerConfigChangeDiff, ReleaseGray, OperateServerManage,
+// SubmitServerRollback, CreateCloudRunEnv); tcb DescribeEnvInfo, DescribeEnvs,
+// DescribeCloudBaseBuildService. The other tcbr actions of spec §5.16 answer
+// UnsupportedOperation. Every verified call is recorded (Requests) and
+// subject to faults before its handler runs.
+//
+// # Object storage
+//
+// DescribeCloudBaseBuildService without ServiceVersion (the service need not
+// exist) answers an upload ticket: PackageName = ServiceName, PackageVersion
+// = unix seconds of the virtual clock (bumped so each ticket is unique),
+// UploadUrl signed with a per-emulator HMAC key and valid for one virtual
+// hour, UploadHeaders Content-Type: application/zip and x-cos-meta-emulator: 1.
+// The PUT answers 403 AccessDenied (XML) for a bad or missing sign, an expired
+// ticket or a missing x-cos-meta-emulator header; 400 MissingContentLength
+// for an empty body, InvalidArgument when the body is not a zip (central
+// directory), EntityTooLarge over 512 MiB; else it stores the bytes (a repeat
+// PUT replaces them) and answers 200 with ETag "<md5>". With ServiceVersion
+// the ticket's DownloadUrl serves the exact zip that version was deployed
+// from (seeded versions: the service type's template; image versions: no
+// URL). Storage requests are recorded as Service "cos", Action COSUpload /
+// COSDownload; faults naming those actions (and only those) apply to them.
+//
+// # Deploys (CreateCloudRunServer, UpdateCloudRunServer)
+//
+// Checked in order: MissingParameter (EnvId, ServerName, DeployInfo,
+// DeployInfo.DeployType, PackageName/PackageVersion or ImageUrl);
+// InvalidParameter for a bad ServerName, DeployType (repository, pipeline,
+// jar and war are UnsupportedOperation), ReleaseType, GRAY on create, Items
+// (spec §7.5: value in the key's slot, enums, ranges, CpuSpecs+MemSpecs
+// together and a valid pair, MinNum <= MaxNum, EnvParam a JSON object;
+// unknown keys ignored), VpcInfo; ResourceNotFound for an unknown env,
+// ResourceNotFound "云托管资源未开通" when CloudRun is not opened,
+// ResourceUnavailable while it is still opening; create: ResourceInUse for
+// an existing name, LimitExceeded beyond 10 services (Trial; 30, 50, 100 for
+// Standard, Professional, Enterprise); update: ResourceNotFound.ServerNotFound,
+// ResourceInUse "服务删除中" while deleting, ResourceInUse "已有部署发布任务运行中"
+// while a task runs or a release order is open, InvalidParameter for GRAY
+// without a version serving traffic; then InvalidParameter "package not
+// found" when (PackageName, PackageVersion) was never uploaded to the env.
+// Create makes a function service when an Items Tag is "function:" or
+// DeployInfo.BuildPacks is set, else a container; Items apply over the
+// platform defaults (create) or the current config (update); VpcInfo sets
+// VpcConf. The answer's TaskId is the deploy's manage task.
+//
+// Timeline (virtual seconds from the call): package deploys build for 60 s
+// (BuildId visible at 3 s) then create pods for 60 s; image deploys create
+// for 30 s; InitialDelaySeconds is added to the create phase. FULL: the
+// ReleaseVersion step takes 4 s, then the version gets 100 % and the task
+// finishes. GRAY: when the version is ready a release order opens (candidate
+// 0 %) and the task keeps running.
+//
+// Build simulation: at deploy start the zip is inspected. Containers need
+// <BuildDir>/<Dockerfile> (build_failed "Dockerfile not found" after 10 s);
+// function services (or BuildPacks, or HasDockerfile false) need
+// <BuildDir>/package.json ("package.json not found"). The build log has one
+// "Step i/N : <instruction>" per Dockerfile instruction (comments dropped,
+// continuations joined), npm lines naming package.json dependencies,
+// "Successfully built", "Successfully tagged <ImageUrl>" and the push;
+// buildpacks builds log DETECTING/BUILDING/EXPORTING. Forced failures:
+// EnvParams {"EMULATOR_FAIL":"build"} or a file .emulator/fail-build fails
+// the build at the first RUN (or last) step; "deploy" or
+// .emulator/fail-deploy fails readiness: "Readiness probe failed: dial tcp
+// <ip>:<Port>: connect: connection refused" repeated for
+// InitialDelaySeconds+150 s, then "check_eks_virtual_service: failed",
+// version deploy_failed, task failed, traffic unchanged. An ImageUrl
+// containing "fail" or "notfound" fails on image pull.
+//
+// # Traffic and tasks
+//
+// ReleaseGray (GrayType gray, TrafficType FLOW; URL_PARAMS and HEADERS are
+// UnsupportedOperation) needs an open release order, else
+// ResourceUnavailable. VersionFlowItems must name the order's stable and
+// candidate versions with ratios in 0..100 summing to 100 (without items,
+// GrayFlowRatio is the candidate's share); anything else is
+// InvalidParameter. Ratios apply at once; the order turns "gray" with
+// GrayStatus "processing" for 2 s, then "success". CloseGrayRelease true
+// needs the candidate at 100: candidate 100 %, stable 0 %, order "finished",
+// task finished. OperateServerManage (TaskId 0 = latest; unknown task or
+// OperateType => InvalidParameter): done = CloseGrayRelease; go_back on the
+// GRAY task of an open order = stable 100 %, candidate kept normal at 0 %,
+// order "closed", task finished; go_back on the latest finished task starts
+// a Rollback task (no new version, ReleaseVersion step of 4 s) moving all
+// traffic back to its PreVersionName; cancel on a running task whose version
+// is not ready yet fails the task ("cancelled") and makes the version
+// deploy_failed (logs stop where they were). SubmitServerRollback
+// (CurrentVersionName must be the serving version) starts the same kind of
+// Rollback task.
+//
+// SubmitServerConfigChangeDiff validates Items like a deploy. If no key
+// needing new pods changed value (EnvParam, CpuSpecs/MemSpecs, Port,
+// HasDockerfile, Dockerfile, BuildDir, LogPath, LogType, LogSetId,
+// LogTopicId, LogParseType, EntryPoint, Cmd, VpcConf, VolumesConf), it
+// applies at once and answers TaskId 0; otherwise it starts an UpdateConfig
+// task: a new version from the serving image (no build, 30 s create, 4 s
+// release). UpdateTime bumps either way.
+//
+// CreateCloudRunEnv: PackageType Trial|Standard|Professional|Enterprise
+// (else InvalidParameter), unknown env => ResourceNotFound, opened =>
+// ResourceInUse (unless the same non-empty ReqKey repeats), else CloudRun is
+// "creating" for 5 s, then "normal". TranId is "" for Trial, an order id
+// otherwise.
 //
 // # Time
 //

@@ -43,11 +43,14 @@ type Emulator struct {
 	log      *slog.Logger
 	clock    *clock
 	reqIDs   *requestIDs
+	cosIDs   *requestIDs // x-cos-request-id of storage answers
 	creds    map[string]Credential
 	handler  http.Handler
-	urlKey   []byte // signs package download URLs
-	faultsMu sync.Mutex
-	faults   []*Fault
+	urlKey   []byte // signs package upload and download URLs
+	// maxPackage bounds an uploaded package (defaultMaxPackageBytes).
+	maxPackage int64
+	faultsMu   sync.Mutex
+	faults     []*Fault
 
 	mu sync.Mutex // guards st
 	st *state
@@ -61,13 +64,15 @@ type Emulator struct {
 	closed  bool
 }
 
-// RecordedRequest is one verified API call as received.
+// RecordedRequest is one verified API call as received, or one object
+// storage request (Service "cos", Action "COSUpload" / "COSDownload", no Body).
 type RecordedRequest struct {
 	Service  string    `json:"service"`
 	Action   string    `json:"action"`
 	Version  string    `json:"version"`
 	Region   string    `json:"region"`
 	SecretID string    `json:"secretId"`
+	Path     string    `json:"path,omitempty"` // object storage requests (Service "cos") only
 	Body     []byte    `json:"-"`
 	Time     time.Time `json:"time"` // virtual clock
 }
@@ -92,10 +97,12 @@ func New(opts Options) (*Emulator, error) {
 	opts.PublicBaseURL = strings.TrimRight(opts.PublicBaseURL, "/")
 	e := &Emulator{
 		opts: opts, scenario: sc, log: opts.Logger,
-		reqIDs: newRequestIDs(opts.Seed),
-		creds:  map[string]Credential{DemoSecretID: {SecretID: DemoSecretID, SecretKey: DemoSecretKey}},
-		counts: map[string]int{},
-		urlKey: make([]byte, 32),
+		reqIDs:     newRequestIDs(opts.Seed),
+		cosIDs:     newRequestIDs(opts.Seed ^ 0x636f73),
+		maxPackage: defaultMaxPackageBytes,
+		creds:      map[string]Credential{DemoSecretID: {SecretID: DemoSecretID, SecretKey: DemoSecretKey}},
+		counts:     map[string]int{},
+		urlKey:     make([]byte, 32),
 	}
 	if e.log == nil {
 		e.log = discardLogger()
@@ -127,8 +134,10 @@ func (e *Emulator) routes() http.Handler {
 			e.serveTemplateList(w, r)
 		case strings.HasPrefix(p, "/__templates/") && r.Method == http.MethodGet:
 			e.serveTemplateZip(w, r)
-		case strings.HasPrefix(p, "/__cos/download/") && r.Method == http.MethodGet:
+		case strings.HasPrefix(p, cosDownloadPrefix) && r.Method == http.MethodGet:
 			e.serveDownload(w, r)
+		case strings.HasPrefix(p, cosUploadPrefix):
+			e.serveUpload(w, r)
 		case r.Method == http.MethodPost:
 			e.serveAPI(w, r)
 		case p == "/" && r.Method == http.MethodGet:

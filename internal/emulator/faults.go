@@ -7,7 +7,11 @@ import (
 )
 
 // Fault makes matching API calls misbehave. It applies after signature
-// verification and before the action handler. Precedence when several fields
+// verification and before the action handler. Action "COSUpload" and
+// "COSDownload" target the object storage endpoints instead (PUT
+// /__cos/upload/..., GET /__cos/download/...); only faults naming them
+// exactly apply there, and Code without Status answers HTTP 500 with that
+// code in a COS XML error. Precedence when several fields
 // are set: Delay first, then Drop, Body, Status, Code; a fault with only a
 // Delay lets the call proceed normally afterwards.
 type Fault struct {
@@ -48,12 +52,13 @@ func (e *Emulator) pendingFaults() []Fault {
 	return out
 }
 
-// takeFault consumes one use of the first fault matching action.
-func (e *Emulator) takeFault(action string) (Fault, bool) {
+// takeFault consumes one use of the first fault matching action; exact
+// skips faults with an empty Action (they only match API calls).
+func (e *Emulator) takeFault(action string, exact bool) (Fault, bool) {
 	e.faultsMu.Lock()
 	defer e.faultsMu.Unlock()
 	for i, f := range e.faults {
-		if f.Action != "" && f.Action != action {
+		if (f.Action != "" || exact) && f.Action != action {
 			continue
 		}
 		f.Times--
@@ -67,30 +72,17 @@ func (e *Emulator) takeFault(action string) (Fault, bool) {
 
 // applyFault answers the call per a matching fault; false = handle normally.
 func (e *Emulator) applyFault(w http.ResponseWriter, r *http.Request, action, reqID string) bool {
-	f, ok := e.takeFault(action)
+	f, ok := e.takeFault(action, false)
 	if !ok {
 		return false
 	}
 	e.log.Debug("emulator: fault", "action", action, "code", f.Code, "status", f.Status, "drop", f.Drop, "delay", f.Delay)
-	if f.Delay > 0 {
-		t := time.NewTimer(f.Delay)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			return true
-		}
+	if f.Delay > 0 && !sleepCtx(r, f.Delay) {
+		return true
 	}
 	switch {
 	case f.Drop:
-		hj, ok := w.(http.Hijacker)
-		if !ok {
-			panic(http.ErrAbortHandler) // closes the connection without a response
-		}
-		conn, _, err := hj.Hijack()
-		if err == nil {
-			_ = conn.Close()
-		}
+		dropConn(w)
 	case f.Body != "":
 		status := f.Status
 		if status == 0 {
@@ -114,4 +106,28 @@ func (e *Emulator) applyFault(w http.ResponseWriter, r *http.Request, action, re
 		return false
 	}
 	return true
+}
+
+// sleepCtx waits d (real time); false when the request's context ended first.
+func sleepCtx(r *http.Request, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+// dropConn closes the connection without answering.
+func dropConn(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler) // closes the connection without a response
+	}
+	conn, _, err := hj.Hijack()
+	if err == nil {
+		_ = conn.Close()
+	}
 }

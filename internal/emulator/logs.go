@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,7 +13,7 @@ import (
 // generated once at deploy start (spec §9.5). Reads reveal a prefix of it in
 // proportion to the elapsed build time.
 func (st *state) buildLogLines(s *service, v *version) []string {
-	if !v.isPackage() {
+	if !v.hasBuild() {
 		return nil
 	}
 	port := v.Config.Port
@@ -73,13 +74,8 @@ func (st *state) buildLogLines(s *service, v *version) []string {
 // Delivered the next offset, Total the lines visible so far, More whether
 // the build is still running.
 func buildLogView(v *version, now time.Time, offset int64) tcbr.BuildLog {
-	visible := len(v.buildLog)
-	building := now.Before(v.BuildEnd)
-	if building {
-		span := v.BuildEnd.Sub(v.Created)
-		frac := float64(now.Sub(v.Created)) / float64(span)
-		visible = max(1, int(frac*float64(len(v.buildLog))))
-	}
+	visible := visibleBuildLines(v, now)
+	building := v.building(now)
 	start := int(min(max(offset, 0), int64(visible)))
 	out := tcbr.BuildLog{
 		Total:     int64(visible),
@@ -87,22 +83,39 @@ func buildLogView(v *version, now time.Time, offset int64) tcbr.BuildLog {
 		Text:      strings.Join(v.buildLog[start:visible], "\n"),
 		More:      building,
 	}
-	if !building && v.Outcome == "build_failed" {
+	if !building && v.status(now) == "build_failed" {
 		out.FailType, out.FailReason = "BuildFailed", v.FailReason
 	}
 	return out
 }
 
+// visibleBuildLines is how many build log lines exist at now: a share of
+// the whole log proportional to the elapsed build time, all once it ended.
+func visibleBuildLines(v *version, now time.Time) int {
+	if !v.building(now) {
+		return len(v.buildLog)
+	}
+	span := v.BuildEnd.Sub(v.Created)
+	frac := float64(now.Sub(v.Created)) / float64(span)
+	return min(len(v.buildLog), max(1, int(frac*float64(len(v.buildLog)))))
+}
+
 // imagePullFails says an image deploy fails at pull time (spec §9.5).
 func imagePullFails(v *version) bool {
-	u := strings.ToLower(v.ImageURL)
-	return !v.isPackage() && (strings.Contains(u, "fail") || strings.Contains(u, "notfound"))
+	return !v.isPackage() && imageRefFails(v.ImageURL)
+}
+
+// imageRefFails says an image reference cannot be pulled: it contains
+// "fail" or "notfound" (case-insensitive).
+func imageRefFails(ref string) bool {
+	u := strings.ToLower(ref)
+	return strings.Contains(u, "fail") || strings.Contains(u, "notfound")
 }
 
 // processLog is the deploy/runtime log of a version run as visible at now:
 // deploy-step lines, supervisor lines, app output or probe failures.
 func processLog(s *service, v *version, now time.Time) []string {
-	if v.Outcome == "build_failed" {
+	if v.Outcome == "build_failed" || (v.cancelled() && v.cancelledAt.Before(v.BuildEnd)) {
 		return []string{}
 	}
 	start, span := v.BuildEnd, v.Ready.Sub(v.BuildEnd)
@@ -147,6 +160,10 @@ func processLog(s *service, v *version, now time.Time) []string {
 				fmt.Sprintf("Readiness probe failed: dial tcp %s:%d: connect: connection refused", v.podIP, port)})
 		}
 		entries = append(entries, entry{v.Ready, "check_eks_virtual_service: failed"})
+	}
+	if v.cancelled() {
+		entries = slices.DeleteFunc(entries, func(e entry) bool { return e.t.After(v.cancelledAt) })
+		entries = append(entries, entry{v.cancelledAt, "deploy cancelled: stopping version " + v.Name})
 	}
 	out := []string{}
 	for _, e := range entries {

@@ -11,7 +11,8 @@ import (
 // replayed through startDeploy/settle at their (past or future) times, so the
 // seeded state is exactly what the live state machines would have produced.
 func newState(sc *Scenario, origin time.Time, seed int64) (*state, error) {
-	st := &state{origin: origin, flags: sc.Flags, account: sc.Account, ids: newIDGen(seed)}
+	st := &state{origin: origin, flags: sc.Flags, account: sc.Account, ids: newIDGen(seed),
+		packageIdx: map[string]*codePackage{}, lastPkgVersion: map[string]int64{}}
 	if st.account.Uin == "" {
 		st.account.Uin = "100038201247"
 	}

@@ -21,6 +21,10 @@ type state struct {
 	account Account
 	ids     *idGen
 	envs    []*env
+	// Uploaded code packages, in upload order, indexed by pkgKey.
+	packages       []*codePackage
+	packageIdx     map[string]*codePackage
+	lastPkgVersion map[string]int64 // env+name -> last PackageVersion handed out
 }
 
 type env struct {
@@ -36,6 +40,7 @@ type cloudRun struct {
 	PackageType, EnvType, VpcID string
 	SubnetIDs                   []string
 	OpenedAt, ReadyAt           time.Time
+	reqKey, tranID              string // CreateCloudRunEnv idempotency key and order id
 }
 
 func (c *cloudRun) status(now time.Time) string {
@@ -83,23 +88,44 @@ type version struct {
 	Remark     string
 	buildLog   []string
 	podIP      string
+	pkg        *codePackage // uploaded code package (API deploys), nil for seeded or image versions
+	reused     bool         // redeploy of an existing image (config change): no build
+	// cancelledAt is when OperateServerManage cancel stopped the deploy; the
+	// version is deploy_failed from then on.
+	cancelledAt time.Time
 }
 
 func (v *version) isPackage() bool { return v.DeployType != "image" }
 
-func (v *version) failed() bool { return v.Outcome != "normal" }
+// hasBuild says the version runs a build (package deploys that are not
+// config-change redeploys of an existing image).
+func (v *version) hasBuild() bool { return v.isPackage() && !v.reused }
+
+func (v *version) cancelled() bool { return !v.cancelledAt.IsZero() }
+
+func (v *version) failed() bool { return v.Outcome != "normal" || v.cancelled() }
 
 // doneAt is when the version reaches its outcome.
 func (v *version) doneAt() time.Time {
-	if v.Outcome == "build_failed" {
+	switch {
+	case v.cancelled():
+		return v.cancelledAt
+	case v.Outcome == "build_failed":
 		return v.BuildEnd
 	}
 	return v.Ready
 }
 
+// building says the build runs at now.
+func (v *version) building(now time.Time) bool {
+	return v.hasBuild() && now.Before(v.BuildEnd) && (!v.cancelled() || now.Before(v.cancelledAt))
+}
+
 func (v *version) status(now time.Time) string {
 	switch {
-	case v.isPackage() && now.Before(v.BuildEnd):
+	case v.cancelled() && !now.Before(v.cancelledAt):
+		return "deploy_failed"
+	case v.building(now):
 		return "building"
 	case v.Outcome == "build_failed":
 		return "build_failed"
@@ -119,7 +145,8 @@ func (v *version) buildID(now time.Time) int64 {
 
 // imageURL is nil until a package build has pushed its image.
 func (v *version) imageURL(now time.Time) *string {
-	if v.isPackage() && (now.Before(v.BuildEnd) || v.Outcome == "build_failed") {
+	if v.hasBuild() && (now.Before(v.BuildEnd) || v.Outcome == "build_failed" ||
+		(v.cancelled() && v.cancelledAt.Before(v.BuildEnd))) {
 		return nil
 	}
 	return tcbr.Ptr(v.ImageURL)
@@ -135,68 +162,6 @@ func (v *version) updated(now time.Time) time.Time {
 	}
 	return t
 }
-
-// task is a manage task. Deploy tasks derive their status from their
-// version's timeline until something ends them explicitly (endedAt).
-type task struct {
-	ID             int64
-	Created        time.Time
-	ChangeType     string
-	ReleaseType    string // FULL | GRAY
-	DeployType     string
-	PreVersionName string
-	VersionName    string
-	OperatorRemark string
-	version        *version
-	releaseDur     time.Duration
-	releaseID      int64 // reserved for GRAY; shown once the order exists
-	grayRatio      int
-	settled        bool // automatic effects applied
-	endedAt        time.Time
-	endStatus      string
-	endReason      string
-}
-
-func (t *task) status(now time.Time) string {
-	if !t.endedAt.IsZero() && !now.Before(t.endedAt) {
-		return t.endStatus
-	}
-	v := t.version
-	if v == nil {
-		return "finished"
-	}
-	if v.failed() {
-		if !now.Before(v.doneAt()) {
-			return "failed"
-		}
-		return "running"
-	}
-	if t.ReleaseType == "FULL" && !now.Before(t.releaseEnd()) {
-		return "finished"
-	}
-	return "running"
-}
-
-func (t *task) releaseEnd() time.Time { return t.version.Ready.Add(t.releaseDur) }
-
-func (t *task) active(now time.Time) bool {
-	s := t.status(now)
-	return s == "running" || s == "todo"
-}
-
-// releaseOrder is a gray release: stable Current, candidate Release.
-type releaseOrder struct {
-	ID            int64
-	Current       *version
-	Release       *version
-	Created       time.Time
-	ReleaseStatus string // open | gray | finished | closed
-	GrayStatus    string
-	TrafficType   string
-	FlowRatio     int
-}
-
-func (o *releaseOrder) open() bool { return o.ReleaseStatus == "open" || o.ReleaseStatus == "gray" }
 
 // --- lookups
 
@@ -326,11 +291,19 @@ func (st *state) settle(now time.Time) {
 
 func (s *service) settle(now time.Time) {
 	for _, t := range s.tasks {
-		if t.settled || t.version == nil {
+		if t.settled {
 			continue
 		}
 		v := t.version
 		switch {
+		case v == nil:
+			if t.target == nil {
+				t.settled = true
+			} else if at := t.releaseEnd(); !now.Before(at) {
+				s.setTraffic(map[*version]int{t.target: 100}, at)
+				s.lastReleaseOK = at
+				t.settled = true
+			}
 		case v.failed():
 			if !now.Before(v.doneAt()) {
 				t.settled = true
@@ -438,6 +411,9 @@ type deploySpec struct {
 	GrayFlowRatio  int
 	Remark         string
 	OperatorRemark string
+	Package        *codePackage // uploaded code (API package deploys)
+	Plan           *buildPlan   // build simulated from Package; nil = synthetic log
+	ReuseImage     bool         // config-change redeploy: run ImageURL, no build
 }
 
 // defaultDeploySpec has the spec §9.3 phase durations.
@@ -457,11 +433,11 @@ func (st *state) startDeploy(s *service, at time.Time, sp deploySpec) (*task, *v
 	switch {
 	case sp.DeployType != "package" && sp.DeployType != "image":
 		return nil, nil, fmt.Errorf("deployType %q is not package or image", sp.DeployType)
-	case sp.DeployType == "image" && sp.ImageURL == "":
+	case (sp.DeployType == "image" || sp.ReuseImage) && sp.ImageURL == "":
 		return nil, nil, fmt.Errorf("an image deploy needs an imageUrl")
 	case sp.Outcome != "normal" && sp.Outcome != "build_failed" && sp.Outcome != "deploy_failed":
 		return nil, nil, fmt.Errorf("outcome %q is not normal, build_failed or deploy_failed", sp.Outcome)
-	case sp.Outcome == "build_failed" && sp.DeployType == "image":
+	case sp.Outcome == "build_failed" && (sp.DeployType == "image" || sp.ReuseImage):
 		return nil, nil, fmt.Errorf("an image deploy cannot fail its build")
 	case sp.ReleaseType != "FULL" && sp.ReleaseType != "GRAY":
 		return nil, nil, fmt.Errorf("releaseType %q is not FULL or GRAY", sp.ReleaseType)
@@ -484,9 +460,10 @@ func (st *state) startDeploy(s *service, at time.Time, sp deploySpec) (*task, *v
 		Name: name, Seq: s.seq, DeployType: sp.DeployType, Created: at,
 		Outcome: sp.Outcome, FailReason: sp.FailReason, Config: cloneConfig(sp.Config),
 		BuildPacks: sp.BuildPacks, Remark: sp.Remark, RunID: st.ids.runID(), podIP: st.ids.ipv4(),
+		pkg: sp.Package, reused: sp.ReuseImage,
 	}
 	v.Config.EnvId, v.Config.ServerName = s.env.ID, s.Name
-	if v.isPackage() {
+	if v.hasBuild() {
 		v.BuildID = st.ids.buildID()
 		v.BuildIDAt = at.Add(min(sp.BuildIDDelay, sp.BuildDuration))
 		v.BuildEnd = at.Add(sp.BuildDuration)
@@ -500,7 +477,11 @@ func (st *state) startDeploy(s *service, at time.Time, sp deploySpec) (*task, *v
 	if v.FailReason == "" {
 		v.FailReason = defaultFailReason(v)
 	}
-	v.buildLog = st.buildLogLines(s, v)
+	if sp.Plan != nil {
+		v.buildLog = st.renderBuildLog(s, v, sp.Plan)
+	} else {
+		v.buildLog = st.buildLogLines(s, v)
+	}
 
 	t := &task{
 		ID: st.ids.taskID(), Created: at, ChangeType: sp.ChangeType, ReleaseType: sp.ReleaseType,
@@ -534,7 +515,7 @@ func defaultFailReason(v *version) string {
 		if imagePullFails(v) {
 			return fmt.Sprintf("Failed to pull image %q: not found", v.ImageURL)
 		}
-		return fmt.Sprintf("Readiness probe failed: nothing is listening on port %d", v.Config.Port)
+		return fmt.Sprintf("Readiness probe failed: dial tcp %s:%d: connect: connection refused", v.podIP, v.Config.Port)
 	}
 	return ""
 }

@@ -3,12 +3,9 @@ package emulator
 import (
 	"archive/zip"
 	"bytes"
-	"crypto/hmac"
-	"encoding/hex"
 	"fmt"
 	"maps"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -154,62 +151,4 @@ func writeZip(w http.ResponseWriter, b []byte) {
 	w.Header().Set("Content-Type", "application/zip")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	_, _ = w.Write(b)
-}
-
-// downloadSign signs a package download path and its expiry.
-func (e *Emulator) downloadSign(path string, expires int64) string {
-	return hex.EncodeToString(hmacSHA256(e.urlKey, path+"|"+strconv.FormatInt(expires, 10)))
-}
-
-// downloadURL is a presigned GET URL of a version's package, valid for an
-// hour of virtual time.
-func (e *Emulator) downloadURL(base, envID, svc, ver string, now time.Time) string {
-	path := "/__cos/download/" + url.PathEscape(envID) + "/" + url.PathEscape(svc) + "/" + url.PathEscape(ver) + ".zip"
-	exp := now.Add(time.Hour).Unix()
-	return base + path + "?expires=" + strconv.FormatInt(exp, 10) + "&sign=" + e.downloadSign(path, exp)
-}
-
-// serveDownload is GET /__cos/download/<env>/<svc>/<version>.zip: the
-// package of a seeded version is its service type's template.
-func (e *Emulator) serveDownload(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	exp, _ := strconv.ParseInt(q.Get("expires"), 10, 64)
-	want := e.downloadSign(r.URL.EscapedPath(), exp)
-	if !hmac.Equal([]byte(want), []byte(q.Get("sign"))) || e.Now().Unix() > exp {
-		w.Header().Set("Content-Type", "application/xml")
-		w.WriteHeader(http.StatusForbidden)
-		_, _ = fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>`+
-			`<Message>Request has expired or the signature does not match.</Message></Error>`)
-		return
-	}
-	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/__cos/download/"), "/")
-	if len(parts) != 3 {
-		http.NotFound(w, r)
-		return
-	}
-	verName := strings.TrimSuffix(parts[2], ".zip")
-	e.mu.Lock()
-	now := e.clock.now()
-	e.st.settle(now)
-	var tpl, name string
-	if en := e.st.env(parts[0]); en != nil {
-		if s := en.service(parts[1]); s != nil {
-			if v := s.version(verName); v != nil && v.isPackage() {
-				tpl, name = "nodejs-express", s.Name
-				if s.Type == typeFunction {
-					tpl = "helloworld"
-				}
-			}
-		}
-	}
-	e.mu.Unlock()
-	files, ok := templateFiles(tpl, name)
-	if !ok {
-		w.Header().Set("Content-Type", "application/xml")
-		w.WriteHeader(http.StatusNotFound)
-		_, _ = fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code>`+
-			`<Message>The specified key does not exist.</Message></Error>`)
-		return
-	}
-	writeZip(w, buildZip(files))
 }

@@ -72,7 +72,7 @@ func onlineVersions(s *service) []tcbr.OnlineVersionInfo {
 // releasing says the version is being rolled out: its deploy task runs or
 // it is the candidate of an open release order.
 func (s *service) releasing(v *version, now time.Time) bool {
-	if t := s.activeTask(now); t != nil && t.version == v {
+	if t := s.activeTask(now); t != nil && (t.version == v || t.target == v) {
 		return true
 	}
 	o := s.openOrder()
@@ -107,7 +107,15 @@ func costSeconds(from, to time.Time) tcbr.FlexInt { return tcbr.FlexInt(to.Sub(f
 func taskSteps(t *task, now time.Time) []tcbr.TaskStepInfo {
 	v := t.version
 	if v == nil {
-		return []tcbr.TaskStepInfo{}
+		if t.target == nil {
+			return []tcbr.TaskStepInfo{}
+		}
+		// Traffic-only task (Rollback): one ReleaseVersion step.
+		release := tcbr.TaskStepInfo{Name: "ReleaseVersion", Status: "running", StartTime: fmtTime(t.Created)}
+		if end := t.releaseEnd(); !now.Before(end) {
+			release.Status, release.EndTime, release.CostTime = "finished", fmtTime(end), costSeconds(t.Created, end)
+		}
+		return []tcbr.TaskStepInfo{release}
 	}
 	create := tcbr.TaskStepInfo{Name: "CreateVersion", Status: "running", StartTime: fmtTime(v.Created)}
 	release := tcbr.TaskStepInfo{Name: "ReleaseVersion", Status: "todo"}
@@ -181,7 +189,7 @@ func (st *state) versionInfo(s *service, v *version, now time.Time, isDefault bo
 
 func (st *state) orderInfo(s *service, o *releaseOrder, now time.Time) *tcbr.ReleaseOrderInfo {
 	info := &tcbr.ReleaseOrderInfo{
-		Id: o.ID, ServerName: s.Name, GrayStatus: o.GrayStatus, ReleaseStatus: o.ReleaseStatus,
+		Id: o.ID, ServerName: s.Name, GrayStatus: o.grayStatus(now), ReleaseStatus: o.ReleaseStatus,
 		TrafficTypeValues: []tcbr.ObjectKV{}, TrafficType: o.TrafficType, FlowRatio: tcbr.FlexInt(o.FlowRatio),
 		CreateTime: fmtTime(o.Created), IsReleasing: o.open(),
 	}
