@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -15,37 +18,23 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// demoStep is one tool call of the demo session.
-type demoStep struct {
-	title string
-	tool  string
-	args  map[string]any
+// demo drives a sandboxed server through a real MCP client session over
+// stdio, printing every call and its result.
+type demo struct {
+	c     *client.Client
+	ctx   context.Context
+	out   io.Writer
+	full  bool
+	calls int
 }
 
-var demoSteps = []demoStep{
-	{"Which CloudRun templates exist?", "queryCloudRun", map[string]any{"action": "templates"}},
-	{"Is CloudRun opened on the env?", "queryCloudRun", map[string]any{"action": "envStatus"}},
-	{"And on a fresh env?", "queryCloudRun", map[string]any{"action": "envStatus", "envId": "fresh-env-9z8y7x"}},
-	{"List the services", "queryCloudRun", map[string]any{"action": "list"}},
-	{"List again (served from the cache)", "queryCloudRun", map[string]any{"action": "list"}},
-	{"Detail of hello-api (EnvParams masked)", "queryCloudRun", map[string]any{"action": "detail", "detailServerName": "hello-api"}},
-	{"Deploy records of hello-api", "queryCloudRun", map[string]any{"action": "getDeployRecords", "detailServerName": "hello-api"}},
-	{"Process log of hello-api's newest version", "queryCloudRun", map[string]any{"action": "getProcessLog", "detailServerName": "hello-api"}},
-	{"Why did broken-build fail? (build log)", "queryCloudRun", map[string]any{"action": "getDeployLog", "detailServerName": "broken-build"}},
-	{"A deploy in progress: orders-svc", "queryCloudRun", map[string]any{"action": "detail", "detailServerName": "orders-svc"}},
-	{"todo-func was deployed from an image: no build log", "queryCloudRun", map[string]any{"action": "getDeployLog", "detailServerName": "todo-func"}},
-	{"The open gray release of canary-web", "queryCloudRun", map[string]any{"action": "getManageTask", "detailServerName": "canary-web"}},
-	{"Delete hello-api without confirmation (refused, nothing happens)", "manageCloudRun", map[string]any{"action": "delete", "serverName": "hello-api"}},
-	{"Delete hello-api with force", "manageCloudRun", map[string]any{"action": "delete", "serverName": "hello-api", "force": true}},
-	{"List again (the write invalidated the cache)", "queryCloudRun", map[string]any{"action": "list"}},
-	{"A bad argument is explained", "queryCloudRun", map[string]any{"action": "list", "pageSize": 500, "colour": "blue"}},
-}
-
-// runDemo starts this binary as a sandboxed MCP server over stdio and drives
-// it through a real client session, printing every call and result.
+// runDemo starts this binary as a sandboxed MCP server and walks through the
+// whole loop: read, open an env, deploy, follow the build, release gray,
+// shift traffic, promote, roll back, change config, delete.
 func runDemo(args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	full := fs.Bool("full", false, "print whole results instead of abbreviating long ones")
+	project := fs.String("project", filepath.Join("testdata", "projects", "container-node"), "sample container project to deploy")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -53,14 +42,27 @@ func runDemo(args []string) error {
 	if err != nil {
 		return err
 	}
+	// The server works in a scratch workspace holding a copy of the sample,
+	// so the demo writes nothing (cloudbaserc.json) into the repository.
+	ws, err := os.MkdirTemp("", "cloudbase-mcp-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(ws)
+	haveProject := true
+	if err := os.CopyFS(filepath.Join(ws, "shop-api"), os.DirFS(*project)); err != nil {
+		haveProject = false
+	}
+
 	var serverLog bytes.Buffer
-	c, err := client.NewStdioMCPClientWithOptions(exe, []string{"CLOUDBASE_MCP_SANDBOX=true", "CLOUDBASE_MCP_LOG_LEVEL=warn"}, nil,
-		transport.WithCommandStderrWriter(&serverLog))
+	env := []string{"CLOUDBASE_MCP_SANDBOX=true", "CLOUDBASE_MCP_SANDBOX_SPEED=60", "CLOUDBASE_MCP_LOG_LEVEL=warn",
+		"CLOUDBASE_MCP_WORKSPACE=" + ws, "CLOUDBASE_MCP_AUDIT_LOG=" + filepath.Join(ws, "audit.log")}
+	c, err := client.NewStdioMCPClientWithOptions(exe, env, nil, transport.WithCommandStderrWriter(&serverLog))
 	if err != nil {
 		return fmt.Errorf("start the server: %w", err)
 	}
 	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
 	start := time.Now()
@@ -71,8 +73,8 @@ func runDemo(args []string) error {
 	if err != nil {
 		return fmt.Errorf("initialize: %w (server log: %s)", err, serverLog.String())
 	}
-	out := os.Stdout
-	fmt.Fprintf(out, "== Connected to %s %s over stdio in %s (protocol %s, sandbox mode)\n",
+	d := &demo{c: c, ctx: ctx, out: os.Stdout, full: *full}
+	fmt.Fprintf(d.out, "== Connected to %s %s over stdio in %s (protocol %s, sandbox mode, virtual clock x60)\n",
 		ir.ServerInfo.Name, ir.ServerInfo.Version, time.Since(start).Round(time.Millisecond), ir.ProtocolVersion)
 	tools, err := c.ListTools(ctx, mcp.ListToolsRequest{})
 	if err != nil {
@@ -82,27 +84,255 @@ func runDemo(args []string) error {
 	for _, t := range tools.Tools {
 		names = append(names, t.Name)
 	}
-	fmt.Fprintf(out, "== tools/list: %s\n", strings.Join(names, ", "))
+	fmt.Fprintf(d.out, "== tools/list: %s\n", strings.Join(names, ", "))
 
-	for i, s := range demoSteps {
-		argText, _ := json.Marshal(s.args)
-		fmt.Fprintf(out, "\n-- %d. %s\n>> %s %s\n", i+1, s.title, s.tool, argText)
-		req := mcp.CallToolRequest{}
-		req.Params.Name = s.tool
-		req.Params.Arguments = s.args
-		t0 := time.Now()
-		res, err := c.CallTool(ctx, req)
-		if err != nil {
-			return fmt.Errorf("%s: %w", s.tool, err)
-		}
-		label := "<<"
-		if res.IsError {
-			label = "<< isError"
-		}
-		fmt.Fprintf(out, "%s (%s)\n%s\n", label, time.Since(t0).Round(time.Microsecond), indent(resultText(res), *full))
+	if err := d.reads(); err != nil {
+		return err
 	}
-	fmt.Fprintf(out, "\n== Done: %d calls against the sandbox emulator; nothing left the machine.\n", len(demoSteps))
+	if haveProject {
+		if err := d.deployLoop(); err != nil {
+			return fmt.Errorf("%w (server log: %s)", err, serverLog.String())
+		}
+	} else {
+		fmt.Fprintf(d.out, "\n== Skipping the deploy loop: no sample project at %s (run make demo from the repository root)\n", *project)
+	}
+	fmt.Fprintf(d.out, "\n== Done: %d calls against the sandbox emulator; nothing left the machine.\n", d.calls)
 	return nil
+}
+
+func (d *demo) reads() error {
+	d.section("Reading what is there")
+	for _, s := range []struct {
+		title string
+		args  map[string]any
+	}{
+		{"Which CloudRun templates exist?", map[string]any{"action": "templates"}},
+		{"List the services", map[string]any{"action": "list", "pageSize": 3}},
+		{"List again (served from the cache)", map[string]any{"action": "list", "pageSize": 3}},
+		{"Detail of hello-api (EnvParams masked)", map[string]any{"action": "detail", "detailServerName": "hello-api"}},
+		{"Why did broken-build fail? (build log)", map[string]any{"action": "getDeployLog", "detailServerName": "broken-build"}},
+		{"todo-func was deployed from an image: no build log", map[string]any{"action": "getDeployLog", "detailServerName": "todo-func"}},
+		{"The open gray release of canary-web", map[string]any{"action": "getManageTask", "detailServerName": "canary-web"}},
+		{"A bad argument is explained", map[string]any{"action": "list", "pageSize": 500, "colour": "blue"}},
+	} {
+		if _, err := d.call(s.title, "queryCloudRun", s.args); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *demo) deployLoop() error {
+	d.section("Opening CloudRun on a fresh env")
+	if _, err := d.call("Is CloudRun opened on fresh-env-9z8y7x?", "queryCloudRun", map[string]any{"action": "envStatus", "envId": "fresh-env-9z8y7x"}); err != nil {
+		return err
+	}
+	if _, err := d.call("Open it (waits until normal)", "manageCloudRun", map[string]any{"action": "initEnv", "envId": "fresh-env-9z8y7x"}); err != nil {
+		return err
+	}
+
+	d.section("Deploying a container project (shop-api, from testdata/projects/container-node)")
+	if _, err := d.call("Dry run: what would be uploaded and sent", "manageCloudRun",
+		map[string]any{"action": "deploy", "serverName": "shop-api", "targetPath": "shop-api", "dryRun": true}); err != nil {
+		return err
+	}
+	dep, err := d.call("Deploy", "manageCloudRun", map[string]any{"action": "deploy", "serverName": "shop-api", "targetPath": "shop-api",
+		"serverConfig": map[string]any{"Cpu": 0.5, "Mem": 1, "MaxNum": 3, "EnvParams": map[string]any{"NODE_ENV": "production"}}})
+	if err != nil {
+		return err
+	}
+	if err := d.followBuild("shop-api", dep); err != nil {
+		return err
+	}
+
+	d.section("A canary: deploy again as GRAY, shift 10 %, promote")
+	if _, err := d.call("Deploy v2 as a GRAY release", "manageCloudRun",
+		map[string]any{"action": "deploy", "serverName": "shop-api", "targetPath": "shop-api", "releaseType": "GRAY"}); err != nil {
+		return err
+	}
+	if err := d.waitGrayOpen("shop-api"); err != nil {
+		return err
+	}
+	for _, s := range []struct {
+		title string
+		tool  string
+		args  map[string]any
+	}{
+		{"Send 10 % to the canary", "manageCloudRun", map[string]any{"action": "traffic", "serverName": "shop-api", "trafficOp": "set", "stablePercent": 90, "canaryPercent": 10}},
+		{"Both versions now serve", "queryCloudRun", map[string]any{"action": "detail", "detailServerName": "shop-api", "refresh": true}},
+		{"Promote the canary to 100 %", "manageCloudRun", map[string]any{"action": "traffic", "serverName": "shop-api", "trafficOp": "promote"}},
+	} {
+		if _, err := d.call(s.title, s.tool, s.args); err != nil {
+			return err
+		}
+	}
+
+	d.section("The rollback path: another GRAY release, abandoned")
+	if _, err := d.call("Deploy v3 as a GRAY release", "manageCloudRun",
+		map[string]any{"action": "deploy", "serverName": "shop-api", "targetPath": "shop-api", "releaseType": "GRAY"}); err != nil {
+		return err
+	}
+	if err := d.waitGrayOpen("shop-api"); err != nil {
+		return err
+	}
+	for _, s := range []struct {
+		title string
+		tool  string
+		args  map[string]any
+	}{
+		{"Send half the traffic to v3", "manageCloudRun", map[string]any{"action": "traffic", "serverName": "shop-api", "trafficOp": "set", "stablePercent": 50, "canaryPercent": 50}},
+		{"Roll back: the stable version takes 100 % again", "manageCloudRun", map[string]any{"action": "traffic", "serverName": "shop-api", "trafficOp": "rollback"}},
+	} {
+		if _, err := d.call(s.title, s.tool, s.args); err != nil {
+			return err
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // a few virtual seconds for the rollback to apply
+	if _, err := d.call("Online versions after the rollback", "queryCloudRun", map[string]any{"action": "detail", "detailServerName": "shop-api", "refresh": true}); err != nil {
+		return err
+	}
+
+	d.section("Config without code, then delete")
+	for _, s := range []struct {
+		title string
+		tool  string
+		args  map[string]any
+	}{
+		{"Keep one instance warm (a hot change)", "manageCloudRun", map[string]any{"action": "updateConfig", "serverName": "shop-api", "serverConfig": map[string]any{"MinNum": 1}}},
+		{"Add an env param (merged by key with the remote ones; rolls out a new version)", "manageCloudRun", map[string]any{"action": "updateConfig", "serverName": "shop-api", "serverConfig": map[string]any{"EnvParams": map[string]any{"LOG_LEVEL": "debug"}}}},
+	} {
+		if _, err := d.call(s.title, s.tool, s.args); err != nil {
+			return err
+		}
+	}
+	if err := d.waitTask("shop-api"); err != nil {
+		return err
+	}
+	for _, s := range []struct {
+		title string
+		tool  string
+		args  map[string]any
+	}{
+		{"Delete without confirmation (refused, nothing happens)", "manageCloudRun", map[string]any{"action": "delete", "serverName": "shop-api"}},
+		{"Delete with force", "manageCloudRun", map[string]any{"action": "delete", "serverName": "shop-api", "force": true}},
+		{"List again (the write invalidated the cache)", "queryCloudRun", map[string]any{"action": "list", "serverName": "shop"}},
+	} {
+		if _, err := d.call(s.title, s.tool, s.args); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// followBuild polls the build log until the build ends, then the detail
+// until the version is live, printing the final answers.
+func (d *demo) followBuild(svc string, dep map[string]any) error {
+	buildID, _ := dep["buildId"].(float64)
+	for i := 0; i < 60; i++ {
+		res, err := d.quiet("queryCloudRun", map[string]any{"action": "getDeployLog", "detailServerName": svc, "buildId": buildID})
+		if err != nil {
+			return err
+		}
+		if more, _ := res["more"].(bool); !more {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	if _, err := d.call("The build log, followed until the build ended", "queryCloudRun", map[string]any{"action": "getDeployLog", "detailServerName": svc, "buildId": buildID}); err != nil {
+		return err
+	}
+	if err := d.waitTask(svc); err != nil {
+		return err
+	}
+	_, err := d.call("The service is live", "queryCloudRun", map[string]any{"action": "detail", "detailServerName": svc, "refresh": true})
+	return err
+}
+
+// waitTask polls until the service's latest task has ended: the version is
+// normal and released, or it failed.
+func (d *demo) waitTask(svc string) error {
+	for i := 0; i < 120; i++ {
+		res, err := d.quiet("queryCloudRun", map[string]any{"action": "getManageTask", "detailServerName": svc})
+		if err != nil {
+			return err
+		}
+		if status, _ := pathOf(res, "task", "status").(string); status == "finished" || status == "failed" || status == "" {
+			return nil
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	return errors.New("the task of " + svc + " did not end in time")
+}
+
+// waitGrayOpen polls the task until the GRAY version is built and its
+// release order is open for traffic.
+func (d *demo) waitGrayOpen(svc string) error {
+	for i := 0; i < 80; i++ {
+		res, err := d.quiet("queryCloudRun", map[string]any{"action": "getManageTask", "detailServerName": svc})
+		if err != nil {
+			return err
+		}
+		if status, _ := pathOf(res, "latestDeploy", "status").(string); status == "normal" {
+			_, err := d.call("The GRAY version is built and waits at 0 %", "queryCloudRun", map[string]any{"action": "getManageTask", "detailServerName": svc})
+			return err
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	return errors.New("the GRAY version did not become normal in time")
+}
+
+func (d *demo) section(title string) {
+	fmt.Fprintf(d.out, "\n==== %s\n", title)
+}
+
+// call prints a call and its result; isError results are printed, not fatal.
+func (d *demo) call(title, tool string, args map[string]any) (map[string]any, error) {
+	argText, _ := json.Marshal(args)
+	d.calls++
+	fmt.Fprintf(d.out, "\n-- %d. %s\n>> %s %s\n", d.calls, title, tool, argText)
+	t0 := time.Now()
+	res, out, err := d.invoke(tool, args)
+	if err != nil {
+		return nil, err
+	}
+	label := "<<"
+	if res.IsError {
+		label = "<< isError"
+	}
+	fmt.Fprintf(d.out, "%s (%s)\n%s\n", label, time.Since(t0).Round(time.Microsecond), indent(resultText(res), d.full))
+	return out, nil
+}
+
+// quiet makes a call without printing it (polling).
+func (d *demo) quiet(tool string, args map[string]any) (map[string]any, error) {
+	d.calls++
+	_, out, err := d.invoke(tool, args)
+	return out, err
+}
+
+func (d *demo) invoke(tool string, args map[string]any) (*mcp.CallToolResult, map[string]any, error) {
+	req := mcp.CallToolRequest{}
+	req.Params.Name = tool
+	req.Params.Arguments = args
+	res, err := d.c.CallTool(d.ctx, req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", tool, err)
+	}
+	out := map[string]any{}
+	_ = json.Unmarshal([]byte(resultText(res)), &out)
+	return res, out, nil
+}
+
+func pathOf(m map[string]any, keys ...string) any {
+	var cur any = m
+	for _, k := range keys {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = mm[k]
+	}
+	return cur
 }
 
 func resultText(res *mcp.CallToolResult) string {
@@ -125,7 +355,7 @@ func resultText(res *mcp.CallToolResult) string {
 // indent prefixes lines and, unless full, abbreviates long results.
 func indent(s string, full bool) string {
 	lines := strings.Split(s, "\n")
-	const max = 60
+	const max = 45
 	if !full && len(lines) > max {
 		omitted := len(lines) - max
 		lines = append(lines[:max], fmt.Sprintf("... (%d more lines; run with --full to see all)", omitted))

@@ -241,13 +241,16 @@ func TestUnknownCommand(t *testing.T) {
 }
 
 func TestDemoRunsAFullSession(t *testing.T) {
-	cmd := exec.Command(binPath, "demo")
+	cmd := exec.Command(binPath, "demo", "--project", filepath.Join("..", "..", "testdata", "projects", "container-node"))
 	cmd.Env = cleanEnv(t)
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, string(out))
 	s := string(out)
-	for _, want := range []string{"tools/list: ", `"action":"templates"`, `"action":"getDeployLog"`, `"action":"delete"`, "isError", "Done:"} {
+	for _, want := range []string{"tools/list: ", `"action":"templates"`, `"action":"getDeployLog"`, `"action":"initEnv"`,
+		`"releaseType":"GRAY"`, `"trafficOp":"promote"`, `"trafficOp":"rollback"`, `"action":"updateConfig"`, `"action":"delete"`,
+		`"deleted": true`, "isError", "Done:"} {
 		assert.Contains(t, s, want)
 	}
+	assert.NotContains(t, s, "Skipping the deploy loop")
 	assert.NotContains(t, s, "s3cret-demo", "EnvParams stay masked in the demo")
 }

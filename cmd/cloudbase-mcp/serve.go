@@ -76,7 +76,7 @@ func serve(args []string) error {
 func buildServer(cfg *config.Config, logger *slog.Logger) (*server.Built, func(), error) {
 	cleanup := func() {}
 	if cfg.Sandbox {
-		emu, err := emulator.New(emulator.Options{Logger: logger.With("component", "emulator"), Speed: 1})
+		emu, err := emulator.New(emulator.Options{Logger: logger.With("component", "emulator"), Speed: cfg.SandboxSpeed})
 		if err != nil {
 			return nil, nil, fmt.Errorf("sandbox: %w", err)
 		}
@@ -91,7 +91,7 @@ func buildServer(cfg *config.Config, logger *slog.Logger) (*server.Built, func()
 		if cfg.EnvID == "" {
 			cfg.EnvID, cfg.EnvIDSource = sandboxEnvID, "sandbox"
 		}
-		logger.Info("sandbox: CloudRun emulator running in process", "baseURL", base, "envId", cfg.EnvID)
+		logger.Info("sandbox: CloudRun emulator running in process", "baseURL", base, "envId", cfg.EnvID, "speed", cfg.SandboxSpeed)
 	}
 	client, err := tcbr.NewSDKClient(tcbr.Options{
 		Credential: tcbr.Credential{

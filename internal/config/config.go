@@ -25,10 +25,13 @@ type Config struct {
 	PluginsDisabled []string
 	// ReadOnly is true when CLOUDBASE_MCP_READ_ONLY or its alias
 	// CLOUDBASE_MCP_CLOUD_MODE (MCP_CLOUD_MODE) is true.
-	ReadOnly    bool
-	Sandbox     bool
-	Credentials Credentials
-	EnvID       string
+	ReadOnly bool
+	Sandbox  bool
+	// SandboxSpeed is the sandbox emulator's virtual seconds per real
+	// second: builds that take minutes on the platform take seconds at 20.
+	SandboxSpeed float64
+	Credentials  Credentials
+	EnvID        string
 	// EnvIDSource is where EnvID came from: "flag", "env", "file",
 	// "cloudbaserc.json", ".cloudbase/project.json"; "" when unset.
 	EnvIDSource  string
@@ -123,6 +126,7 @@ func Load(src Sources) (*Config, error) {
 			TemplatesURL:   DefaultTemplatesURL,
 			LogLevel:       slog.LevelInfo,
 			RequestTimeout: DefaultRequestTimeout,
+			SandboxSpeed:   DefaultSandboxSpeed,
 			CacheTTL:       CacheTTL{List: DefaultListTTL, Detail: DefaultDetailTTL, Templates: DefaultTemplatesTTL},
 		},
 	}
@@ -324,6 +328,15 @@ func parseTTL(v value, dst *time.Duration) error {
 }
 
 // applyRequestTimeout refuses 0: every upstream call must have a timeout.
+func applySandboxSpeed(l *loader, v value) error {
+	f, err := strconv.ParseFloat(strings.TrimSpace(v.raw), 64)
+	if err != nil || f <= 0 || f > 10000 {
+		return fmt.Errorf(`%s: invalid speed %q (a number of virtual seconds per real second, greater than 0 and at most 10000, e.g. "20")`, v.where, v.raw)
+	}
+	l.cfg.SandboxSpeed = f
+	return nil
+}
+
 func applyRequestTimeout(l *loader, v value) error {
 	d, err := parseDuration(v)
 	if err == nil && d == 0 {

@@ -488,7 +488,7 @@ func TestEnvVarsCoverSpec(t *testing.T) {
 
 	wantFlags := []string{"plugins-enabled", "plugins-disabled", "read-only", "cloud-mode", "sandbox", "env-id", "region",
 		"api-base-url", "templates-url", "workspace", "log-level", "log-file", "audit-log", "cache-ttl-list",
-		"cache-ttl-detail", "cache-ttl-templates", "request-timeout", "config", "secret-id"}
+		"cache-ttl-detail", "cache-ttl-templates", "request-timeout", "config", "secret-id", "sandbox-speed"}
 	fs := NewFlagSet("x")
 	for _, fl := range wantFlags {
 		assert.True(t, flags[fl], "EnvVars lacks flag --%s", fl)
@@ -507,5 +507,31 @@ func TestEnvVarsCoverSpec(t *testing.T) {
 	assert.NotContains(t, EnvVars()[0].Name, "CHANGED")
 	for _, v := range EnvVars() {
 		assert.NotContains(t, v.Aliases, "CHANGED")
+	}
+}
+
+func TestSandboxSpeed(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		args []string
+		want float64
+		bad  bool
+	}{
+		{"", nil, DefaultSandboxSpeed, false},
+		{"100", nil, 100, false},
+		{"5", []string{"--sandbox-speed=1"}, 1, false},
+		{"0", nil, 0, true},
+		{"fast", nil, 0, true},
+	} {
+		env := map[string]string{"CLOUDBASE_MCP_SANDBOX_SPEED": tc.env}
+		cfg, err := Load(Sources{Args: tc.args, Getenv: func(k string) string { return env[k] }, HomeDir: t.TempDir(),
+			Getwd: func() (string, error) { return t.TempDir(), nil }, UserConfigDir: t.TempDir()})
+		if tc.bad {
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "CLOUDBASE_MCP_SANDBOX_SPEED")
+			continue
+		}
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, cfg.SandboxSpeed)
 	}
 }

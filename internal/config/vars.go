@@ -31,6 +31,7 @@ const (
 	DefaultDetailTTL      = 2 * time.Minute
 	DefaultTemplatesTTL   = 30 * time.Minute
 	DefaultRequestTimeout = 30 * time.Second
+	DefaultSandboxSpeed   = 20.0
 )
 
 // EnvVar is one row of the configuration table: README generation and its
@@ -87,6 +88,9 @@ var settings = []setting{
 			l.cfg.Sandbox = b
 			return err
 		}},
+	{EnvVar: EnvVar{Name: "CLOUDBASE_MCP_SANDBOX_SPEED", Flag: "sandbox-speed", Default: "20",
+		Description: "sandbox only: virtual seconds per real second of the emulator's clock (deploys that take minutes finish in seconds)"},
+		apply: applySandboxSpeed},
 	// --secret-id exists so one of several identities can be chosen per
 	// process; there is deliberately no --secret-key: a key on the command
 	// line is visible to every user in process lists and lands in shell

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -31,54 +32,78 @@ type harness struct {
 	mcp    *client.Client
 }
 
-type harnessOpt func(cfg *config.Config, opts *tcbr.Options)
+// setup is what options may change before the harness is built.
+type setup struct {
+	cfg    *config.Config
+	client *tcbr.Options
+	emu    *emulator.Options
+	deps   *Deps
+}
+
+type harnessOpt func(s *setup)
 
 func withSecretKey(key string) harnessOpt {
-	return func(_ *config.Config, o *tcbr.Options) { o.Credential.SecretKey = key }
+	return func(s *setup) { s.client.Credential.SecretKey = key }
 }
 
 func withTimeout(d time.Duration) harnessOpt {
-	return func(_ *config.Config, o *tcbr.Options) { o.Timeout = d }
+	return func(s *setup) { s.client.Timeout = d }
 }
 
 func withoutCredentials() harnessOpt {
-	return func(cfg *config.Config, o *tcbr.Options) {
-		cfg.Credentials = config.Credentials{}
-		o.Credential = tcbr.Credential{}
+	return func(s *setup) {
+		s.cfg.Credentials = config.Credentials{}
+		s.client.Credential = tcbr.Credential{}
 	}
+}
+
+func withScenario(sc *emulator.Scenario) harnessOpt {
+	return func(s *setup) { s.emu.Scenario = sc }
+}
+
+func withMaxWait(d time.Duration) harnessOpt {
+	return func(s *setup) { s.deps.MaxWait = d }
 }
 
 func newHarness(t testing.TB, opts ...harnessOpt) *harness {
 	t.Helper()
-	emu, err := emulator.New(emulator.Options{})
+	st := &setup{
+		emu: &emulator.Options{},
+		cfg: &config.Config{
+			Region:      "ap-shanghai",
+			EnvID:       demoEnv,
+			Credentials: config.Credentials{SecretID: emulator.DemoSecretID, SecretKey: emulator.DemoSecretKey, Source: "test"},
+			CacheTTL:    config.CacheTTL{List: 5 * time.Minute, Detail: 2 * time.Minute, Templates: 30 * time.Minute},
+			Workspace:   t.TempDir(),
+		},
+		client: &tcbr.Options{
+			Credential:     tcbr.Credential{SecretID: emulator.DemoSecretID, SecretKey: emulator.DemoSecretKey},
+			Region:         "ap-shanghai",
+			Timeout:        5 * time.Second,
+			ReadRetries:    2,
+			RetryBaseDelay: time.Millisecond,
+		},
+		deps: &Deps{MaxWait: 5 * time.Second, PollInterval: 10 * time.Millisecond},
+	}
+	st.cfg.AuditLog = filepath.Join(st.cfg.Workspace, ".audit", "audit.log")
+	for _, o := range opts {
+		o(st)
+	}
+	emu, err := emulator.New(*st.emu)
 	require.NoError(t, err)
 	srv := httptest.NewServer(emu.Handler())
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { _ = emu.Close() })
+	st.cfg.APIBaseURL = srv.URL
+	st.cfg.TemplatesURL = srv.URL + "/func_tpl/v1.0/function_list/find?skip=0&limit=500"
+	st.client.BaseURL = srv.URL
 
-	cfg := &config.Config{
-		Region:       "ap-shanghai",
-		EnvID:        demoEnv,
-		APIBaseURL:   srv.URL,
-		TemplatesURL: srv.URL + "/func_tpl/v1.0/function_list/find?skip=0&limit=500",
-		Credentials:  config.Credentials{SecretID: emulator.DemoSecretID, SecretKey: emulator.DemoSecretKey, Source: "test"},
-		CacheTTL:     config.CacheTTL{List: 5 * time.Minute, Detail: 2 * time.Minute, Templates: 30 * time.Minute},
-	}
-	copts := tcbr.Options{
-		Credential:     tcbr.Credential{SecretID: emulator.DemoSecretID, SecretKey: emulator.DemoSecretKey},
-		Region:         "ap-shanghai",
-		BaseURL:        srv.URL,
-		Timeout:        5 * time.Second,
-		ReadRetries:    2,
-		RetryBaseDelay: time.Millisecond,
-	}
-	for _, o := range opts {
-		o(cfg, &copts)
-	}
-	tc, err := tcbr.NewSDKClient(copts)
+	tc, err := tcbr.NewSDKClient(*st.client)
 	require.NoError(t, err)
 	clock := cache.NewFakeClock(time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC))
-	p := New(Deps{Config: cfg, Client: tc, Clock: clock})
+	deps := *st.deps
+	deps.Config, deps.Client, deps.Clock = st.cfg, tc, clock
+	p := New(deps)
 	built, err := server.New(server.Options{Version: "test"}, p)
 	require.NoError(t, err)
 	c, err := client.NewInProcessClient(built.Server)
@@ -90,7 +115,7 @@ func newHarness(t testing.TB, opts ...harnessOpt) *harness {
 	_, err = c.Initialize(ctx, init)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
-	return &harness{emu: emu, base: srv.URL, cfg: cfg, clock: clock, plugin: p, mcp: c}
+	return &harness{emu: emu, base: srv.URL, cfg: st.cfg, clock: clock, plugin: p, mcp: c}
 }
 
 // call invokes a tool and returns the result and its JSON payload (the

@@ -22,6 +22,14 @@ func (p *Plugin) handleManage(ctx context.Context, req mcp.CallToolRequest) (*mc
 	switch args.Action {
 	case "delete":
 		return p.manageDelete(ctx, args), nil
+	case "deploy":
+		return p.manageDeploy(ctx, req, args), nil
+	case "updateConfig":
+		return p.manageUpdateConfig(ctx, args), nil
+	case "initEnv":
+		return p.manageInitEnv(ctx, args), nil
+	case "traffic":
+		return p.manageTraffic(ctx, args), nil
 	default:
 		return notAvailable(ManageToolName, args.Action), nil
 	}
@@ -64,6 +72,7 @@ func (p *Plugin) manageDelete(ctx context.Context, a *ManageArgs) *mcp.CallToolR
 		return upstreamFailure("delete "+svc, err, svc)
 	}
 	p.invalidateService(envID, svc)
+	p.audit(ctx, "delete", envID, svc, "accepted", resp.RequestId)
 	result := strings.ToLower(resp.Result)
 	if result == "failed" || result == "fail" {
 		return failure{

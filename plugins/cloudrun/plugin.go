@@ -27,6 +27,13 @@ type Deps struct {
 	Clock  cache.Clock
 	// HTTP fetches the template list; nil = a client with a 15 s timeout.
 	HTTP *http.Client
+	// Transfer uploads and downloads packages; nil = http.DefaultClient
+	// (no overall timeout: the call's context bounds a transfer).
+	Transfer *http.Client
+	// MaxWait caps a deploy's registration wait (0 = 45 s); PollInterval is
+	// its first poll interval (0 = 500 ms, growing to 3 s).
+	MaxWait      time.Duration
+	PollInterval time.Duration
 }
 
 // Plugin implements server.Plugin.
@@ -36,6 +43,11 @@ type Plugin struct {
 	log    *slog.Logger
 	http   *http.Client
 	clock  cache.Clock
+
+	transfer     *http.Client
+	maxWait      time.Duration
+	pollInterval time.Duration
+	auditor      *auditLog
 
 	lists     *cache.Cache[*listPage]
 	details   *cache.Cache[*detailData]
@@ -59,15 +71,26 @@ func New(d Deps) *Plugin {
 	if clock == nil {
 		clock = cache.SystemClock{}
 	}
+	maxWait, poll := d.MaxWait, d.PollInterval
+	if maxWait <= 0 {
+		maxWait = 45 * time.Second
+	}
+	if poll <= 0 {
+		poll = 500 * time.Millisecond
+	}
 	return &Plugin{
-		cfg:       d.Config,
-		client:    d.Client,
-		log:       logger.With("plugin", PluginName),
-		http:      hc,
-		clock:     clock,
-		lists:     cache.New[*listPage](clock),
-		details:   cache.New[*detailData](clock),
-		templates: cache.New[[]template](clock),
+		transfer:     d.Transfer,
+		maxWait:      maxWait,
+		pollInterval: poll,
+		auditor:      &auditLog{path: d.Config.AuditLog},
+		cfg:          d.Config,
+		client:       d.Client,
+		log:          logger.With("plugin", PluginName),
+		http:         hc,
+		clock:        clock,
+		lists:        cache.New[*listPage](clock),
+		details:      cache.New[*detailData](clock),
+		templates:    cache.New[[]template](clock),
 	}
 }
 
@@ -99,8 +122,13 @@ func (p *Plugin) cacheKey(envID string, parts ...string) string {
 // invalidateService drops what a write to one service makes stale: every
 // list page of the env and that service's detail.
 func (p *Plugin) invalidateService(envID, serverName string) {
-	p.lists.DeletePrefix(cache.ScopePrefix(p.cfg.Region, envID, p.cfg.Credentials.SecretID, "list"))
+	p.invalidateLists(envID)
 	p.details.Delete(p.cacheKey(envID, "detail", serverName))
+}
+
+// invalidateLists drops every cached list page of the env.
+func (p *Plugin) invalidateLists(envID string) {
+	p.lists.DeletePrefix(cache.ScopePrefix(p.cfg.Region, envID, p.cfg.Credentials.SecretID, "list"))
 }
 
 // handler is a tool action; it returns the result to send.

@@ -114,7 +114,7 @@ func TestUnknownTool(t *testing.T) {
 
 func TestManageActionsNotYetAvailable(t *testing.T) {
 	h := newHarness(t)
-	for _, action := range []string{"init", "download", "run", "deploy", "createAgent", "updateConfig", "initEnv", "traffic", "stop"} {
+	for _, action := range []string{"init", "download", "run", "createAgent", "stop"} {
 		t.Run(action, func(t *testing.T) {
 			res, _ := h.manage(t, map[string]any{"action": action, "serverName": "hello-api"})
 			require.True(t, res.IsError)
