@@ -8,7 +8,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -89,6 +92,9 @@ func runDemo(args []string) error {
 	if err := d.reads(); err != nil {
 		return err
 	}
+	if err := d.localLoop(); err != nil {
+		return fmt.Errorf("%w (server log: %s)", err, serverLog.String())
+	}
 	if haveProject {
 		if err := d.deployLoop(); err != nil {
 			return fmt.Errorf("%w (server log: %s)", err, serverLog.String())
@@ -119,6 +125,75 @@ func (d *demo) reads() error {
 			return err
 		}
 	}
+	return nil
+}
+
+// localLoop is the developer-machine half: a project from a template, run
+// locally and answered over HTTP, then a scaffolded agent.
+func (d *demo) localLoop() error {
+	d.section("The local loop: a project from a template, run on this machine")
+	res, err := d.call("Create a function project from the helloworld template", "manageCloudRun",
+		map[string]any{"action": "init", "serverName": "hello-local", "template": "helloworld"})
+	if err != nil {
+		return err
+	}
+	if _, failed := res["error"]; failed || res["projectDir"] == nil {
+		return errors.New("init failed")
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		fmt.Fprintln(d.out, "\n== Skipping run: node is not on PATH (install Node.js 18 or later to run function services locally)")
+	} else {
+		fmt.Fprintln(d.out, "\n== run installs the dependencies from the npm registry first (about 20 s the first time)")
+		args := map[string]any{"action": "run", "serverName": "hello-local"}
+		if port, err := freePort(); err == nil { // 3000, the default, may be taken on this machine
+			args["runOptions"] = map[string]any{"port": port}
+		}
+		res, err := d.call("Run it locally", "manageCloudRun", args)
+		if err != nil {
+			return err
+		}
+		if url, ok := pathOf(res, "run", "url").(string); ok {
+			if err := d.httpGet(url + "hello"); err != nil {
+				return err
+			}
+			if _, err := d.call("What runs locally", "queryCloudRun", map[string]any{"action": "localRuns"}); err != nil {
+				return err
+			}
+			if _, err := d.call("Stop it", "manageCloudRun", map[string]any{"action": "stop", "serverName": "hello-local"}); err != nil {
+				return err
+			}
+		}
+	}
+	_, err = d.call("Scaffold an AI agent", "manageCloudRun", map[string]any{"action": "createAgent", "serverName": "helpdesk",
+		"agentConfig": map[string]any{"agentName": "Help Desk", "description": "Answers questions about the shop"}})
+	return err
+}
+
+// freePort asks the kernel for a port nobody listens on.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// httpGet shows what the locally running service answers.
+func (d *demo) httpGet(url string) error {
+	ctx, cancel := context.WithTimeout(d.ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("GET %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	fmt.Fprintf(d.out, "\n-- GET %s (plain HTTP, not a tool call)\n<< HTTP %d\n%s\n", url, resp.StatusCode, indent(string(body), d.full))
 	return nil
 }
 
@@ -213,6 +288,7 @@ func (d *demo) deployLoop() error {
 		tool  string
 		args  map[string]any
 	}{
+		{"Download the online version's code into the workspace", "manageCloudRun", map[string]any{"action": "download", "serverName": "shop-api", "targetPath": "shop-api-online"}},
 		{"Delete without confirmation (refused, nothing happens)", "manageCloudRun", map[string]any{"action": "delete", "serverName": "shop-api"}},
 		{"Delete with force", "manageCloudRun", map[string]any{"action": "delete", "serverName": "shop-api", "force": true}},
 		{"List again (the write invalidated the cache)", "queryCloudRun", map[string]any{"action": "list", "serverName": "shop"}},

@@ -248,8 +248,15 @@ func TestDemoRunsAFullSession(t *testing.T) {
 	s := string(out)
 	for _, want := range []string{"tools/list: ", `"action":"templates"`, `"action":"getDeployLog"`, `"action":"initEnv"`,
 		`"releaseType":"GRAY"`, `"trafficOp":"promote"`, `"trafficOp":"rollback"`, `"action":"updateConfig"`, `"action":"delete"`,
-		`"deleted": true`, "isError", "Done:"} {
+		`"deleted": true`, "isError", "Done:", `"action":"init"`, `"action":"createAgent"`, `"botId": "ibot-help-desk-`,
+		`"action":"download"`, `"version": "shop-api-`} {
 		assert.Contains(t, s, want)
+	}
+	if _, err := exec.LookPath("node"); err == nil {
+		assert.Contains(t, s, `"Hello from CloudBase Run!"`, "the locally run helloworld answered over HTTP")
+		assert.Contains(t, s, "hello-local was stopped.")
+	} else {
+		assert.Contains(t, s, "Skipping run: node is not on PATH")
 	}
 	assert.NotContains(t, s, "Skipping the deploy loop")
 	assert.NotContains(t, s, "s3cret-demo", "EnvParams stay masked in the demo")

@@ -110,8 +110,15 @@ func buildServer(cfg *config.Config, logger *slog.Logger) (*server.Built, func()
 		logger.Warn("no Tencent Cloud credentials; tools will explain how to set them", "hint", "TENCENTCLOUD_SECRETID / TENCENTCLOUD_SECRETKEY, or CLOUDBASE_MCP_SANDBOX=true")
 	}
 	v, _, _ := buildInfo()
-	plugins := []server.Plugin{
-		cloudrun.New(cloudrun.Deps{Config: cfg, Client: client, Logger: logger}),
+	cr := cloudrun.New(cloudrun.Deps{Config: cfg, Client: client, Logger: logger})
+	plugins := []server.Plugin{cr}
+	stopEmulator := cleanup
+	cleanup = func() {
+		// Local runs end with the server; then the sandbox goes.
+		if err := cr.Close(); err != nil {
+			logger.Warn("stopping local runs", "err", err)
+		}
+		stopEmulator()
 	}
 	built, err := server.New(server.Options{
 		Version: v, Logger: logger, ReadOnly: cfg.ReadOnly,

@@ -288,7 +288,7 @@ func (e *Emulator) serveDownload(w http.ResponseWriter, r *http.Request) {
 					if v.pkg != nil {
 						data = v.pkg.data
 					} else {
-						tpl, name = "nodejs-express", s.Name
+						tpl, name = "nodejs", s.Name
 						if s.Type == typeFunction {
 							tpl = "helloworld"
 						}

@@ -3,13 +3,16 @@ package emulator
 import (
 	"archive/zip"
 	"bytes"
-	"fmt"
+	"io/fs"
 	"maps"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/templates"
 )
 
 // template is one item of the template list (spec §8.6).
@@ -23,87 +26,73 @@ type template struct {
 	FuncTypes      []string `json:"funcTypes"`
 }
 
-var templates = []template{
-	{Identifier: "helloworld", Title: "Hello World", Description: "云托管函数型服务示例：导出 main 的 Node.js 函数（@cloudbase/functions-framework）",
-		RuntimeVersion: "20.18", Language: "Node.js", FuncTypes: []string{"tcbrFunc"}},
-	{Identifier: "nodejs-express", Title: "Express", Description: "容器型服务示例：Express Web 服务与 Dockerfile",
-		RuntimeVersion: "20", Language: "Node.js", FuncTypes: []string{"tcbrContainer"}},
-	{Identifier: "scf-helloworld", Title: "SCF Hello World", Description: "云函数（SCF）示例，不适用于云托管",
-		RuntimeVersion: "Nodejs16.13", Language: "Node.js", FuncTypes: []string{"scfFunc"}},
-}
+// scfTemplate stands for the cloud-function (SCF) items the real list mixes
+// in: clients must drop it by its funcTypes.
+var scfTemplate = template{Identifier: "scf-helloworld", Title: "SCF Hello World",
+	Description: "A cloud function (SCF) sample; not a CloudRun template.", RuntimeVersion: "Nodejs16.13",
+	Language: "Node.js", FuncTypes: []string{"scfFunc"}}
 
-// templateFiles are the files of a template; name is the package name.
-func templateFiles(id, name string) (map[string]string, bool) {
-	switch id {
-	case "helloworld":
-		return map[string]string{
-			"package.json": fmt.Sprintf(`{
-  "name": %q,
-  "version": "1.0.0",
-  "main": "index.js",
-  "scripts": {
-    "start": "tcb-ff"
-  },
-  "dependencies": {
-    "@cloudbase/functions-framework": "^1.14.0"
-  }
-}
-`, name),
-			"index.js": `exports.main = async function (event, context) {
-  return { message: "Hello from CloudBase Run!", event };
-};
-`,
-		}, true
-	case "nodejs-express":
-		return map[string]string{
-			"package.json": fmt.Sprintf(`{
-  "name": %q,
-  "version": "1.0.0",
-  "main": "index.js",
-  "scripts": {
-    "start": "node index.js"
-  },
-  "dependencies": {
-    "express": "^4.21.2"
-  }
-}
-`, name),
-			"index.js": `const express = require("express");
+var scfFiles = map[string]string{"index.js": "exports.main_handler = async (event, context) => event;\n"}
 
-const app = express();
-const port = process.env.PORT || 80;
-
-app.get("/", (req, res) => {
-  res.json({ message: "Hello from CloudBase Run!" });
-});
-
-app.listen(port, () => {
-  console.log(` + "`server listening on 0.0.0.0:${port}`" + `);
-});
-`,
-			"Dockerfile": `FROM node:20-alpine
-WORKDIR /app
-COPY package*.json ./
-RUN npm install --production
-COPY . .
-EXPOSE 80
-CMD ["node", "index.js"]
-`,
-		}, true
-	case "scf-helloworld":
-		return map[string]string{
-			"index.js": "exports.main_handler = async (event, context) => event;\n",
-		}, true
+// templateList is every embedded template, as the remote list describes
+// it, then the SCF item.
+func templateList(base string) []template {
+	out := []template{}
+	for _, t := range templates.List() {
+		funcType := "tcbrContainer"
+		if t.ServerType == templates.ServerTypeFunction {
+			funcType = "tcbrFunc"
+		}
+		out = append(out, template{Identifier: t.Identifier, Title: t.Title, Description: t.Description,
+			RuntimeVersion: t.RuntimeVersion, Language: t.Language, FuncTypes: []string{funcType}})
 	}
-	return nil, false
+	out = append(out, scfTemplate)
+	for i := range out {
+		out[i].ZipFileStore = base + "/__templates/" + out[i].Identifier + ".zip"
+		out[i].FuncTypes = slices.Clone(out[i].FuncTypes)
+	}
+	return out
+}
+
+// packageName is the "name" line of a template's package.json.
+var packageName = regexp.MustCompile(`(?m)^(\s*"name":\s*)"[^"]*"`)
+
+// templateFiles are the files of a template (seeded versions' packages are
+// built from them); name, when set, replaces the package.json name, as the
+// service's own project would have it.
+func templateFiles(id, name string) (map[string]string, bool) {
+	if id == scfTemplate.Identifier {
+		return maps.Clone(scfFiles), true
+	}
+	fsys, ok := templates.FS(id)
+	if !ok {
+		return nil, false
+	}
+	out := map[string]string{}
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, p)
+		out[p] = string(b)
+		return err
+	})
+	if err != nil {
+		return nil, false
+	}
+	if pj := out["package.json"]; name != "" {
+		if loc := packageName.FindStringSubmatchIndex(pj); loc != nil {
+			out["package.json"] = pj[:loc[3]] + strconv.Quote(name) + pj[loc[1]:]
+		}
+	}
+	return out, true
 }
 
 // buildZip makes a deterministic zip of files (sorted names, fixed times).
 func buildZip(files map[string]string) []byte {
-	names := slices.Sorted(maps.Keys(files))
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(files)) {
 		w, err := zw.CreateHeader(&zip.FileHeader{Name: n, Method: zip.Deflate,
 			Modified: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
 		if err != nil {
@@ -119,13 +108,7 @@ func buildZip(files map[string]string) []byte {
 
 // serveTemplateList is POST /func_tpl/v1.0/function_list/find?skip=&limit=.
 func (e *Emulator) serveTemplateList(w http.ResponseWriter, r *http.Request) {
-	base := e.baseURL(r)
-	items := []template{}
-	for _, t := range templates {
-		t.ZipFileStore = base + "/__templates/" + t.Identifier + ".zip"
-		t.FuncTypes = append([]string{}, t.FuncTypes...)
-		items = append(items, t)
-	}
+	items := templateList(e.baseURL(r))
 	q := r.URL.Query()
 	if skip, err := strconv.Atoi(q.Get("skip")); err == nil && skip > 0 {
 		items = items[min(skip, len(items)):]
@@ -136,15 +119,24 @@ func (e *Emulator) serveTemplateList(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"data": items})
 }
 
-// serveTemplateZip is GET /__templates/<identifier>.zip.
+// serveTemplateZip is GET /__templates/<identifier>.zip: the bytes of
+// templates.WriteZip, which init extracts.
 func (e *Emulator) serveTemplateZip(w http.ResponseWriter, r *http.Request) {
 	id, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/__templates/"), ".zip")
-	files, found := templateFiles(id, id)
-	if !ok || !found {
+	if !ok {
 		http.Error(w, "template not found", http.StatusNotFound)
 		return
 	}
-	writeZip(w, buildZip(files))
+	if id == scfTemplate.Identifier {
+		writeZip(w, buildZip(scfFiles))
+		return
+	}
+	var buf bytes.Buffer
+	if err := templates.WriteZip(id, &buf); err != nil {
+		http.Error(w, "template not found", http.StatusNotFound)
+		return
+	}
+	writeZip(w, buf.Bytes())
 }
 
 func writeZip(w http.ResponseWriter, b []byte) {

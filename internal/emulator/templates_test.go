@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tcbr"
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/templates"
 )
 
 func get(t *testing.T, url string) (int, http.Header, []byte) {
@@ -49,34 +52,80 @@ func TestTemplates(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	var list struct{ Data []template }
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
-	byID := map[string]template{}
-	for _, tpl := range list.Data {
-		byID[tpl.Identifier] = tpl
-	}
-	require.Contains(t, byID, "helloworld")
-	require.Contains(t, byID, "nodejs-express")
-	assert.Equal(t, []string{"tcbrFunc"}, byID["helloworld"].FuncTypes)
-	assert.Equal(t, []string{"tcbrContainer"}, byID["nodejs-express"].FuncTypes)
-	assert.Equal(t, []string{"scfFunc"}, byID["scf-helloworld"].FuncTypes, "clients must filter this one out")
-	assert.Equal(t, base+"/__templates/helloworld.zip", byID["helloworld"].ZipFileStore)
-	assert.Equal(t, "Node.js", byID["helloworld"].Language)
 
-	status, hdr, b := get(t, byID["helloworld"].ZipFileStore)
+	embedded := templates.List()
+	require.Len(t, list.Data, len(embedded)+1, "every embedded template plus the SCF item")
+	for i, want := range embedded {
+		got := list.Data[i]
+		assert.Equal(t, want.Identifier, got.Identifier, "the list keeps the embedded order")
+		assert.Equal(t, want.Title, got.Title)
+		assert.Equal(t, want.Description, got.Description)
+		assert.Equal(t, want.Language, got.Language)
+		assert.Equal(t, want.RuntimeVersion, got.RuntimeVersion)
+		assert.Equal(t, base+"/__templates/"+want.Identifier+".zip", got.ZipFileStore)
+		funcTypes := []string{"tcbrContainer"}
+		if want.ServerType == templates.ServerTypeFunction {
+			funcTypes = []string{"tcbrFunc"}
+		}
+		assert.Equal(t, funcTypes, got.FuncTypes, want.Identifier)
+
+		status, hdr, b := get(t, got.ZipFileStore)
+		require.Equal(t, http.StatusOK, status, want.Identifier)
+		assert.Equal(t, "application/zip", hdr.Get("Content-Type"))
+		var zipped bytes.Buffer
+		require.NoError(t, templates.WriteZip(want.Identifier, &zipped))
+		assert.Equal(t, zipped.Bytes(), b, "%s: the zip is templates.WriteZip's, byte for byte", want.Identifier)
+	}
+	assert.Equal(t, "helloworld", list.Data[0].Identifier, "the default template comes first")
+	scf := list.Data[len(list.Data)-1]
+	assert.Equal(t, "scf-helloworld", scf.Identifier)
+	assert.Equal(t, []string{"scfFunc"}, scf.FuncTypes, "clients must filter this one out")
+	status, _, b := get(t, scf.ZipFileStore)
 	require.Equal(t, http.StatusOK, status)
-	assert.Equal(t, "application/zip", hdr.Get("Content-Type"))
+	assert.Contains(t, unzip(t, b)["index.js"], "main_handler")
+
+	status, _, b = get(t, base+"/__templates/helloworld.zip")
+	require.Equal(t, http.StatusOK, status)
 	files := unzip(t, b)
 	assert.Contains(t, files["package.json"], `"@cloudbase/functions-framework"`)
 	assert.Contains(t, files["index.js"], "exports.main")
+	assert.NotContains(t, files, "Dockerfile")
 
-	status, _, b = get(t, byID["nodejs-express"].ZipFileStore)
+	status, _, b = get(t, base+"/__templates/nodejs.zip")
 	require.Equal(t, http.StatusOK, status)
 	files = unzip(t, b)
 	assert.Contains(t, files["Dockerfile"], "FROM node:20-alpine")
+	assert.Contains(t, files["Dockerfile"], "EXPOSE 8080")
 	assert.Contains(t, files["index.js"], "process.env.PORT")
-	assert.Contains(t, files["package.json"], `"express"`)
+	assert.Contains(t, files, ".dockerignore")
 
-	status, _, _ = get(t, base+"/__templates/nope.zip")
-	assert.Equal(t, http.StatusNotFound, status)
+	for _, path := range []string{"/__templates/nope.zip", "/__templates/nodejs-express.zip", "/__templates/nodejs"} {
+		status, _, _ = get(t, base+path)
+		assert.Equal(t, http.StatusNotFound, status, path)
+	}
+}
+
+func TestTemplateFilesForSeededPackages(t *testing.T) {
+	for _, tc := range []struct{ id, name, wantName string }{
+		{"helloworld", "todo-fn", `"name": "todo-fn"`},
+		{"nodejs", "hello-api", `"name": "hello-api"`},
+		{"nodejs", "", `"name": "cloudrun-nodejs"`},
+	} {
+		files, ok := templateFiles(tc.id, tc.name)
+		require.True(t, ok, tc.id)
+		assert.Contains(t, files["package.json"], tc.wantName, tc.id)
+		var pj map[string]any
+		require.NoError(t, json.Unmarshal([]byte(files["package.json"]), &pj), "still valid JSON")
+		id := tc.id
+		if id == "nodejs-express" {
+			id = "nodejs"
+		}
+		want, err := templates.Files(id)
+		require.NoError(t, err)
+		assert.ElementsMatch(t, want, slices.Collect(maps.Keys(files)))
+	}
+	_, ok := templateFiles("nope", "x")
+	assert.False(t, ok)
 }
 
 func TestTemplatesUsePublicBaseURL(t *testing.T) {

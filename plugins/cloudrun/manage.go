@@ -30,9 +30,18 @@ func (p *Plugin) handleManage(ctx context.Context, req mcp.CallToolRequest) (*mc
 		return p.manageInitEnv(ctx, args), nil
 	case "traffic":
 		return p.manageTraffic(ctx, args), nil
-	default:
-		return notAvailable(ManageToolName, args.Action), nil
+	case "init":
+		return p.manageInit(ctx, req, args), nil
+	case "download":
+		return p.manageDownload(ctx, req, args), nil
+	case "createAgent":
+		return p.manageCreateAgent(ctx, args), nil
+	case "run":
+		return p.manageRun(ctx, req, args), nil
+	case "stop":
+		return p.manageStop(ctx, args), nil
 	}
+	return invalid("unknown action "+args.Action, "Use one of: "+strings.Join(ManageActions, ", ")), nil
 }
 
 // --- delete

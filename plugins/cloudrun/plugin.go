@@ -11,6 +11,7 @@ import (
 
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/cache"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/config"
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/localrun"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/server"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tcbr"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -31,9 +32,12 @@ type Deps struct {
 	// (no overall timeout: the call's context bounds a transfer).
 	Transfer *http.Client
 	// MaxWait caps a deploy's registration wait (0 = 45 s); PollInterval is
-	// its first poll interval (0 = 500 ms, growing to 3 s).
+	// its first poll interval (0 = 300 ms, growing to 3 s).
 	MaxWait      time.Duration
 	PollInterval time.Duration
+	// RunLogDir holds the logs of local runs; "" = a directory under the
+	// system temp dir.
+	RunLogDir string
 }
 
 // Plugin implements server.Plugin.
@@ -48,6 +52,7 @@ type Plugin struct {
 	maxWait      time.Duration
 	pollInterval time.Duration
 	auditor      *auditLog
+	runs         *localrun.Manager
 
 	lists     *cache.Cache[*listPage]
 	details   *cache.Cache[*detailData]
@@ -76,13 +81,14 @@ func New(d Deps) *Plugin {
 		maxWait = 45 * time.Second
 	}
 	if poll <= 0 {
-		poll = 500 * time.Millisecond
+		poll = 300 * time.Millisecond
 	}
 	return &Plugin{
 		transfer:     d.Transfer,
 		maxWait:      maxWait,
 		pollInterval: poll,
 		auditor:      &auditLog{path: d.Config.AuditLog},
+		runs:         localrun.NewManager(d.RunLogDir, logger.With("component", "localrun")),
 		cfg:          d.Config,
 		client:       d.Client,
 		log:          logger.With("plugin", PluginName),

@@ -112,18 +112,6 @@ func TestUnknownTool(t *testing.T) {
 	assert.Contains(t, err.Error(), "deployEverything")
 }
 
-func TestManageActionsNotYetAvailable(t *testing.T) {
-	h := newHarness(t)
-	for _, action := range []string{"init", "download", "run", "createAgent", "stop"} {
-		t.Run(action, func(t *testing.T) {
-			res, _ := h.manage(t, map[string]any{"action": action, "serverName": "hello-api"})
-			require.True(t, res.IsError)
-			assert.Contains(t, resultText(res), "not available yet")
-		})
-	}
-	assert.Empty(t, h.emu.Requests(), "no upstream call for an unavailable action")
-}
-
 func TestDelete(t *testing.T) {
 	h := newHarness(t)
 	// Warm the list cache so the test sees the write invalidate it.

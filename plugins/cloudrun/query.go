@@ -19,7 +19,7 @@ func (p *Plugin) handleQuery(ctx context.Context, req mcp.CallToolRequest) (*mcp
 	case "templates":
 		return p.queryTemplates(ctx, args), nil
 	case "localRuns":
-		return notAvailable(QueryToolName, "localRuns"), nil
+		return p.queryLocalRuns(), nil
 	case "detail", "getDeployLog", "getProcessLog", "getDeployRecords", "getManageTask":
 		// Checked before credentials: a bad name is the caller's to fix first.
 		if bad := checkServerName("detailServerName", args.service()); bad != nil {
@@ -47,15 +47,6 @@ func (p *Plugin) handleQuery(ctx context.Context, req mcp.CallToolRequest) (*mcp
 		return p.queryManageTask(ctx, envID, args), nil
 	}
 	return invalid("unknown action "+args.Action, "Use one of: "+strings.Join(QueryActions, ", ")), nil
-}
-
-// notAvailable answers actions that a later release of this server adds.
-func notAvailable(tool, action string) *mcp.CallToolResult {
-	return failure{
-		What: fmt.Sprintf("%s action %q is not available yet", tool, action),
-		Why:  "this build of cloudbase-mcp does not implement it",
-		Hint: "Use the CloudBase console or the cloudbase CLI for this step; queryCloudRun reads (list, detail, logs) and manageCloudRun delete work.",
-	}.result()
 }
 
 // --- list

@@ -64,7 +64,7 @@ var happyCases = []queryCase{
 			types[m["identifier"].(string)] = m["serverType"].(string)
 		}
 		assert.Equal(t, "function", types["helloworld"])
-		assert.Equal(t, "container", types["nodejs-express"])
+		assert.Equal(t, "container", types["nodejs"])
 		for id := range types {
 			assert.NotContains(t, id, "scf", "non-CloudRun templates are filtered out")
 		}
@@ -214,12 +214,18 @@ func assertFailed(t *testing.T, tc queryCase, res *mcp.CallToolResult, out map[s
 	assert.Contains(t, resultText(res), want)
 }
 
-func TestTemplatesUnreachable(t *testing.T) {
+func TestTemplatesFallBackToEmbedded(t *testing.T) {
 	h := newHarness(t)
 	h.cfg.TemplatesURL = "http://127.0.0.1:1/nothing-listens-here"
-	res, _ := h.query(t, map[string]any{"action": "templates"})
-	require.True(t, res.IsError)
-	assert.Contains(t, resultText(res), "CLOUDBASE_TEMPLATES_URL")
+	res, out := h.query(t, map[string]any{"action": "templates"})
+	require.False(t, res.IsError, resultText(res))
+	assert.Equal(t, "embedded", out["source"])
+	assert.Contains(t, out["notice"], "CLOUDBASE_TEMPLATES_URL")
+	ids := []any{}
+	for _, x := range out["templates"].([]any) {
+		ids = append(ids, x.(map[string]any)["identifier"])
+	}
+	assert.Contains(t, ids, "helloworld")
 }
 
 func TestQueryFollowUps(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/cache"
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/templates"
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
@@ -45,11 +46,16 @@ func (p *Plugin) queryTemplates(ctx context.Context, a *QueryArgs) *mcp.CallTool
 			return l, true, err
 		})
 	if err != nil {
-		return failure{
-			What: "Could not read the template list",
-			Why:  err.Error(),
-			Hint: "Check the network and CLOUDBASE_TEMPLATES_URL, then call again.",
-		}.result()
+		// Offline or the list is down: the templates built into this binary
+		// still let the agent start a project.
+		embedded := []template{}
+		for _, t := range templates.List() {
+			embedded = append(embedded, template{Identifier: t.Identifier, Title: t.Title, Description: t.Description,
+				Language: t.Language, RuntimeVersion: t.RuntimeVersion, ServerType: t.ServerType})
+		}
+		return success(map[string]any{"templates": embedded, "source": "embedded", "fromCache": false,
+			"notice": "The remote template list is unreachable (" + err.Error() + "); these templates are built into the server. " +
+				"Check the network and CLOUDBASE_TEMPLATES_URL for the full list."})
 	}
 	return success(map[string]any{"templates": list, "source": "remote", "fromCache": outcome == cache.Hit})
 }
