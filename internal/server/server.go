@@ -37,6 +37,13 @@ type Plugin interface {
 	Tools() []Tool
 }
 
+// NotificationPlugin is a Plugin that handles client notifications (for
+// example notifications/roots/list_changed).
+type NotificationPlugin interface {
+	Plugin
+	Notifications() map[string]mcpserver.NotificationHandlerFunc
+}
+
 // Options configure New.
 type Options struct {
 	Version  string
@@ -109,6 +116,13 @@ func New(opts Options, plugins ...Plugin) (*Built, error) {
 	s := mcpserver.NewMCPServer(Name, opts.Version, srvOpts...)
 	if len(tools) > 0 {
 		s.AddTools(tools...)
+	}
+	for _, p := range enabled {
+		if np, ok := p.(NotificationPlugin); ok {
+			for method, h := range np.Notifications() {
+				s.AddNotificationHandler(method, h)
+			}
+		}
 	}
 	logger.Info("server built", "plugins", enabledNames, "tools", toolNames, "readOnly", opts.ReadOnly)
 	return &Built{Server: s, Enabled: enabledNames, Tools: toolNames}, nil

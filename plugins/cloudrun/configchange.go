@@ -74,7 +74,6 @@ func (p *Plugin) manageUpdateConfig(ctx context.Context, a *ManageArgs) *mcp.Cal
 		return upstreamFailure("change the config of "+svc, err, svc)
 	}
 	p.invalidateService(envID, svc)
-	p.audit(ctx, "updateConfig", envID, svc, "accepted", resp.RequestId)
 	out["taskId"] = resp.TaskId
 	out["requestId"] = resp.RequestId
 
@@ -320,7 +319,6 @@ func (p *Plugin) manageInitEnv(ctx context.Context, a *ManageArgs) *mcp.CallTool
 		return upstreamFailure("open CloudRun on env "+envID, err, "")
 	}
 	p.invalidateLists(envID)
-	p.audit(ctx, "initEnv", envID, "", "accepted", resp.RequestId)
 	out := map[string]any{"envId": envID, "created": true, "packageType": pkgType, "tranId": resp.TranId, "requestId": resp.RequestId}
 	// Opening takes seconds: wait for it, within bounds, so the next deploy works.
 	deadline := time.Now().Add(envOpenWait)

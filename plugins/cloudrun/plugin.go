@@ -53,6 +53,8 @@ type Plugin struct {
 	pollInterval time.Duration
 	auditor      *auditLog
 	runs         *localrun.Manager
+	confirm      *confirmer
+	roots        roots
 
 	lists     *cache.Cache[*listPage]
 	details   *cache.Cache[*detailData]
@@ -89,6 +91,7 @@ func New(d Deps) *Plugin {
 		pollInterval: poll,
 		auditor:      &auditLog{path: d.Config.AuditLog},
 		runs:         localrun.NewManager(d.RunLogDir, logger.With("component", "localrun")),
+		confirm:      newConfirmer(),
 		cfg:          d.Config,
 		client:       d.Client,
 		log:          logger.With("plugin", PluginName),
@@ -118,7 +121,10 @@ func (p *Plugin) Tools() []server.Tool {
 	}
 }
 
-var _ server.Plugin = (*Plugin)(nil)
+var (
+	_ server.Plugin             = (*Plugin)(nil)
+	_ server.NotificationPlugin = (*Plugin)(nil)
+)
 
 // cacheKey scopes a key by region, env and credential identity.
 func (p *Plugin) cacheKey(envID string, parts ...string) string {

@@ -171,3 +171,15 @@ func (h *harness) lastRequest(t *testing.T, action string) string {
 	t.Fatalf("no %s request recorded", action)
 	return ""
 }
+
+// requestsOf returns the bodies of every recorded request of action.
+func (h *harness) requestsOf(t *testing.T, action string) []string {
+	t.Helper()
+	var out []string
+	for _, r := range h.emu.Requests() {
+		if r.Action == action {
+			out = append(out, string(bytes.TrimSpace(r.Body)))
+		}
+	}
+	return out
+}

@@ -13,7 +13,7 @@ import (
 // answers.
 func (p *Plugin) manageRun(ctx context.Context, req mcp.CallToolRequest, a *ManageArgs) *mcp.CallToolResult {
 	prog := newProgress(ctx, req)
-	dir, bad := p.serviceDir(a.TargetPath, a.ServerName)
+	dir, bad := p.serviceDir(ctx, a.TargetPath, a.ServerName)
 	if bad != nil {
 		return bad
 	}

@@ -50,7 +50,6 @@ func (p *Plugin) manageTraffic(ctx context.Context, a *ManageArgs) *mcp.CallTool
 			return upstreamFailure("roll back "+svc, err, svc)
 		}
 		p.invalidateService(envID, svc)
-		p.audit(ctx, "traffic", envID, svc, "rollback", resp.RequestId)
 		msg := fmt.Sprintf("Rolled back task %d: traffic returns to %s.", task.Task.Id, orDash(task.Task.PreVersionName))
 		if grayOpen {
 			msg = fmt.Sprintf("The gray release was closed: %s keeps 100 %% and candidate %s is abandoned (kept at 0 %%).", task.Task.PreVersionName, task.Task.VersionName)
@@ -106,7 +105,6 @@ func (p *Plugin) manageTraffic(ctx context.Context, a *ManageArgs) *mcp.CallTool
 		return upstreamFailure(a.TrafficOp+" traffic on "+svc, err, svc)
 	}
 	p.invalidateService(envID, svc)
-	p.audit(ctx, "traffic", envID, svc, a.TrafficOp, resp.RequestId)
 	out := map[string]any{"envId": envID, "serverName": svc, "trafficOp": a.TrafficOp, "stableVersion": stable,
 		"canaryVersion": canary, "requestId": resp.RequestId}
 	if a.TrafficOp == "set" {
