@@ -21,7 +21,7 @@ demo: build
 vet:
 	$(GO) vet ./...
 
-test: vet
+test: vet docs-check
 	$(GO) test -race -count=1 ./...
 
 fmt:
@@ -36,7 +36,7 @@ docs:
 	UPDATE_DOCS=1 $(GO) test ./internal/docs/ -run TestReadmeMatchesCode
 
 docs-check:
-	$(GO) test ./internal/docs/ -run TestReadmeMatchesCode
+	$(GO) test -count=1 ./internal/docs/
 
 bench: build
 	$(GO) run ./bench/startup -bin $(BIN) -n 5

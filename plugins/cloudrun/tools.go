@@ -26,7 +26,7 @@ const queryDescription = "Read CloudBase Run (CloudRun) services: list, detail, 
 	"briefly (refresh: true for live data) and carry nextStep when a follow-up is needed."
 
 const manageDescription = "Create, deploy, configure, route traffic for and delete CloudRun services, and " +
-	"develop them locally (init, download, run, stop, createAgent). delete needs force: true. " +
+	"develop them locally (init, download, run, stop, createAgent). delete asks the user to confirm (or needs force: true). " +
 	"dryRun: true validates and reports without writing."
 
 var querySchema = json.RawMessage(`{
@@ -127,7 +127,7 @@ var manageSchema = json.RawMessage(`{
     "packageType": {"type": "string", "enum": ["Trial", "Standard", "Professional", "Enterprise"], "default": "Trial", "description": "initEnv: package."},
     "vpcId": {"type": "string", "description": "initEnv: VPC to use."},
     "subnetIds": {"type": "array", "items": {"type": "string"}, "description": "initEnv: subnets of vpcId."},
-    "force": {"type": "boolean", "default": false, "description": "delete, and init/download over a non-empty directory: confirm."}
+    "force": {"type": "boolean", "default": false, "description": "delete, and writing over a non-empty directory: confirmed by the user (skips the confirmation prompt)."}
   }
 }`)
 
