@@ -34,7 +34,11 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binPath = filepath.Join(dir, "cloudbase-mcp")
-	build := exec.Command("go", "build", "-o", binPath, ".")
+	args := []string{"build", "-o", binPath}
+	if raceBuild {
+		args = append(args, "-race")
+	}
+	build := exec.Command("go", append(args, ".")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build failed:", err)
@@ -49,7 +53,11 @@ func TestMain(m *testing.M) {
 // and HOME points at an empty directory.
 func cleanEnv(t *testing.T, extra ...string) []string {
 	home := t.TempDir()
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config")}
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
+		// A race-built server must not sleep its default second at exit: the
+		// exit-time bounds measure the server, not the detector. A race it
+		// finds still makes it exit non-zero, which the tests check.
+		"GORACE=atexit_sleep_ms=0"}
 	return append(env, extra...)
 }
 

@@ -48,21 +48,32 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer cleanup()
 
 	stdio := mcpserver.NewStdioServer(built.Server)
 	stdio.SetErrorLogger(log.New(slogWriter{logger}, "", 0))
 	done := make(chan error, 1)
 	go func() { done <- stdio.Listen(ctx, os.Stdin, os.Stdout) }()
 
+	listening := true
 	select {
-	case err = <-done:
-	case <-ctx.Done():
-		// Listen cancels in-flight calls; give them a moment, then go.
+	case err = <-done: // stdin closed
+		listening = false
+	case <-ctx.Done(): // SIGTERM or SIGINT: Listen cancels in-flight calls
+	}
+	// Local runs stop while in-flight calls wind down, not after them: the
+	// whole shutdown fits in shutdownGrace.
+	cleaned := make(chan struct{})
+	go func() { cleanup(); close(cleaned) }()
+	deadline := time.After(shutdownGrace)
+	for listening || cleaned != nil {
 		select {
 		case err = <-done:
-		case <-time.After(shutdownGrace):
-			logger.Warn("calls still running at shutdown; exiting anyway")
+			listening = false
+		case <-cleaned:
+			cleaned = nil
+		case <-deadline:
+			logger.Warn("shutdown took too long; exiting anyway", "callsRunning", listening, "cleanupRunning", cleaned != nil)
+			listening, cleaned = false, nil
 		}
 	}
 	logger.Info("server stopped")

@@ -86,8 +86,8 @@ const (
 	defaultPort         = 3000
 	defaultReadyTimeout = 30 * time.Second
 	defaultStopGrace    = 2 * time.Second
-	defaultCloseGrace   = 1400 * time.Millisecond // SIGTERM → SIGKILL in Close
-	closeBudget         = 1900 * time.Millisecond // Close returns within this
+	defaultCloseGrace   = 1000 * time.Millisecond // SIGTERM → SIGKILL in Close
+	closeBudget         = 1400 * time.Millisecond // Close returns within this (the server exits within 2 s)
 	pipeWaitDelay       = 250 * time.Millisecond  // output of escaped grandchildren is given up after this
 	tailLines           = 20                      // LogTail in Info
 	errTailLines        = 15                      // lines quoted in errors
