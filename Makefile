@@ -8,7 +8,7 @@ COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 DATE     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 
-.PHONY: all build demo test vet fmt bench emulator clean snapshots docs docs-check
+.PHONY: all build demo test vet fmt bench emulator clean snapshots docs docs-check conformance fuzz-short
 
 all: build
 
@@ -39,8 +39,13 @@ docs-check:
 	$(GO) test -count=1 ./internal/docs/
 
 bench: build
-	$(GO) run ./bench/startup -bin $(BIN) -n 5
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/cache/ ./plugins/cloudrun/
+	$(GO) run ./bench/compare -bin $(BIN) -go $(GO) $(BENCHFLAGS)
+
+# Real MCP clients nobody here wrote: the official TypeScript SDK client and
+# the MCP Inspector CLI (installed from the npm registry into conformance/).
+conformance: build
+	cd conformance && npm ci --no-audit --no-fund --loglevel=error
+	cd conformance && node run.mjs ../$(BIN) && ./inspector.sh ../$(BIN)
 
 emulator: build
 	./$(BIN) emulator --addr 127.0.0.1:8787
