@@ -1,110 +1,78 @@
-// Command startup measures the built server: time from process start to the
-// initialize response, time to tools/list, the tools/list size and the peak
-// RSS of a short session, as medians over -n runs.
+// Command startup measures an MCP stdio server from process start: time to
+// the initialize response, time to the tools/list response, the tools/list
+// result size and the peak RSS of the process tree over a short session
+// (initialize, tools/list, stdin closed), as medians over -n runs.
+//
+// Our binary (no credentials unless -sandbox):
 //
 //	go run ./bench/startup -bin bin/cloudbase-mcp -n 5
+//
+// Any command line (e.g. the reference server), with extra environment:
+//
+//	go run ./bench/startup -n 5 -env CLOUDBASE_MCP_PLUGINS_ENABLED=cloudrun -- node path/to/cli.cjs
+//
+// The environment given to the server is the current one minus credentials
+// and CloudBase settings (TENCENTCLOUD_*, CLOUDBASE_*, TCB_*), with HOME set
+// to an empty temp dir, plus -env.
+// `make bench` (bench/compare) runs both servers side by side.
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"slices"
-	"syscall"
-	"time"
+	"strings"
+
+	"github.com/cloudbase-mcp/cloudbase-mcp/bench/internal/proctree"
+	"github.com/cloudbase-mcp/cloudbase-mcp/bench/internal/startup"
 )
 
-type run struct {
-	initialize time.Duration
-	toolsList  time.Duration
-	listBytes  int
-	maxRSSKB   int64
-}
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, ",") }
+func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
 func main() {
-	bin := flag.String("bin", "bin/cloudbase-mcp", "server binary")
-	n := flag.Int("n", 5, "runs")
+	bin := flag.String("bin", "bin/cloudbase-mcp", "server binary (used when no command follows the flags)")
+	n := flag.Int("n", 5, "measured runs")
+	warmup := flag.Int("warmup", 1, "discarded runs first")
+	sandbox := flag.Bool("sandbox", false, "set CLOUDBASE_MCP_SANDBOX=true (our binary's in-process emulator)")
+	var env multi
+	flag.Var(&env, "env", "extra KEY=VALUE for the server (repeatable)")
 	flag.Parse()
-	var runs []run
-	for i := 0; i < *n; i++ {
-		r, err := once(*bin)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "run failed:", err)
-			os.Exit(1)
-		}
-		runs = append(runs, r)
+
+	argv := flag.Args()
+	if len(argv) == 0 {
+		argv = []string{*bin}
+		env = append(env, "CLOUDBASE_MCP_LOG_LEVEL=error")
 	}
-	med := func(f func(r run) float64) float64 {
-		v := make([]float64, len(runs))
-		for i, r := range runs {
-			v[i] = f(r)
-		}
-		slices.Sort(v)
-		return v[len(v)/2]
+	if *sandbox {
+		env = append(env, "CLOUDBASE_MCP_SANDBOX=true")
 	}
-	fmt.Printf("runs: %d (medians)\n", len(runs))
-	fmt.Printf("start → initialize response: %.1f ms\n", med(func(r run) float64 { return float64(r.initialize.Microseconds()) / 1000 }))
-	fmt.Printf("start → tools/list response: %.1f ms\n", med(func(r run) float64 { return float64(r.toolsList.Microseconds()) / 1000 }))
-	fmt.Printf("tools/list result size:      %.0f bytes\n", med(func(r run) float64 { return float64(r.listBytes) }))
-	fmt.Printf("peak RSS:                    %.1f MiB\n", med(func(r run) float64 { return float64(r.maxRSSKB) / 1024 }))
+	home, err := os.MkdirTemp("", "cloudbase-mcp-bench-home-") // no credential or config files either
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "startup:", err)
+		os.Exit(1)
+	}
+	defer os.RemoveAll(home)
+	base := slices.DeleteFunc(startup.CleanEnv(os.Environ()), func(kv string) bool {
+		return strings.HasPrefix(kv, "HOME=") || strings.HasPrefix(kv, "XDG_CONFIG_HOME=")
+	})
+	spec := startup.Spec{Argv: argv, Env: append(append(base, "HOME="+home), env...)}
+	s, _, err := startup.Measure(spec, *n, *warmup)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "startup:", err)
+		_ = os.RemoveAll(home)
+		os.Exit(1)
+	}
+	fmt.Printf("command: %s\n", strings.Join(argv, " "))
+	fmt.Printf("runs: %d (medians, after %d warm-up)\n", s.Runs, *warmup)
+	fmt.Printf("start → initialize response: %.1f ms\n", ms(s.Initialize.Microseconds()))
+	fmt.Printf("start → tools/list response: %.1f ms\n", ms(s.ToolsList.Microseconds()))
+	fmt.Printf("tools/list result size:      %d bytes (%d tools: %s)\n", s.ListBytes, len(s.Tools), strings.Join(s.Tools, ", "))
+	fmt.Printf("peak RSS (process tree):     %.1f MiB (sum of VmHWM over %d process(es), sampled every %s; sampled VmRSS sum %.1f MiB)\n",
+		float64(s.PeakKB)/1024, s.MaxProcs, proctree.Interval, float64(s.TreeKB)/1024)
 }
 
-func once(bin string) (run, error) {
-	var r run
-	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(), "CLOUDBASE_MCP_SANDBOX=true", "CLOUDBASE_MCP_LOG_LEVEL=error")
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		return r, err
-	}
-	outPipe, err := cmd.StdoutPipe()
-	if err != nil {
-		return r, err
-	}
-	cmd.Stderr = io.Discard
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return r, err
-	}
-	out := bufio.NewReader(outPipe)
-	send := func(s string) error { _, err := io.WriteString(in, s+"\n"); return err }
-	if err := send(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}`); err != nil {
-		return r, err
-	}
-	if _, err := out.ReadString('\n'); err != nil {
-		return r, err
-	}
-	r.initialize = time.Since(start)
-	_ = send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
-	if err := send(`{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{}}`); err != nil {
-		return r, err
-	}
-	line, err := out.ReadString('\n')
-	if err != nil {
-		return r, err
-	}
-	r.toolsList = time.Since(start)
-	var msg struct {
-		Result json.RawMessage `json:"result"`
-	}
-	if err := json.Unmarshal([]byte(line), &msg); err != nil {
-		return r, err
-	}
-	r.listBytes = len(msg.Result)
-	_ = send(`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"queryCloudRun","arguments":{"action":"list"}}}`)
-	if _, err := out.ReadString('\n'); err != nil {
-		return r, err
-	}
-	_ = in.Close()
-	if err := cmd.Wait(); err != nil {
-		return r, err
-	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.maxRSSKB = ru.Maxrss
-	}
-	return r, nil
-}
+func ms(us int64) float64 { return float64(us) / 1000 }

@@ -1,0 +1,272 @@
+// Package startup measures an MCP stdio server from process start: time to
+// the initialize response, time to the tools/list response, the byte size of
+// the tools/list result and the peak RSS of its process tree over the session
+// (initialize, notifications/initialized, tools/list, then stdin closed).
+package startup
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cloudbase-mcp/cloudbase-mcp/bench/internal/proctree"
+)
+
+// Spec is a server command line.
+type Spec struct {
+	Argv []string
+	Env  []string // the complete environment
+	Dir  string
+	// Timeout bounds each response (a server that hangs, e.g. on the
+	// network, fails the run instead of blocking the bench); 0 = 60 s.
+	Timeout time.Duration
+}
+
+// Run is one measured session.
+type Run struct {
+	Initialize time.Duration `json:"initializeNs"`
+	ToolsList  time.Duration `json:"toolsListNs"`
+	ListBytes  int           `json:"listBytes"` // bytes of the JSON "result" member of the tools/list response
+	Tools      []string      `json:"tools"`
+	Exit       time.Duration `json:"exitNs"` // stdin closed → process exited
+	proctree.Usage
+	Killed bool   `json:"killed"` // did not exit within 10 s of stdin closing
+	Stderr string `json:"-"`
+}
+
+const initializeReq = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"cloudbase-mcp-bench","version":"1"}}}`
+
+// Once runs one session.
+func Once(spec Spec) (Run, error) {
+	var r Run
+	timeout := spec.Timeout
+	if timeout <= 0 {
+		timeout = 60 * time.Second
+	}
+	cmd := exec.Command(spec.Argv[0], spec.Argv[1:]...)
+	cmd.Env, cmd.Dir = spec.Env, spec.Dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // so a hung tree can be killed as a group
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return r, err
+	}
+	outPipe, err := cmd.StdoutPipe()
+	if err != nil {
+		return r, err
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &limitWriter{w: &stderr, n: 64 << 10}
+
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return r, err
+	}
+	sampler := proctree.Watch(cmd.Process.Pid, proctree.Interval)
+	lines := make(chan []byte, 16)
+	go func() {
+		defer close(lines)
+		br := bufio.NewReaderSize(outPipe, 1<<20)
+		for {
+			b, err := br.ReadBytes('\n')
+			if len(b) > 0 {
+				lines <- b
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	kill := func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Wait()
+		sampler.Stop(cmd.ProcessState)
+	}
+	send := func(s string) error { _, err := io.WriteString(in, s+"\n"); return err }
+	// await reads stdout until the response with id (skipping notifications
+	// and any non-JSON noise a server may print).
+	await := func(id int) (json.RawMessage, error) {
+		deadline := time.After(timeout)
+		for {
+			select {
+			case b, ok := <-lines:
+				if !ok {
+					return nil, errors.New("server closed stdout")
+				}
+				var msg struct {
+					ID     *int            `json:"id"`
+					Result json.RawMessage `json:"result"`
+					Error  json.RawMessage `json:"error"`
+				}
+				if json.Unmarshal(b, &msg) != nil || msg.ID == nil || *msg.ID != id {
+					continue
+				}
+				if msg.Error != nil {
+					return nil, fmt.Errorf("error response: %s", msg.Error)
+				}
+				return msg.Result, nil
+			case <-deadline:
+				return nil, fmt.Errorf("no response to request %d within %s", id, timeout)
+			}
+		}
+	}
+	fail := func(err error) (Run, error) {
+		kill()
+		r.Stderr = stderr.String()
+		return r, fmt.Errorf("%w (stderr: %s)", err, tail(r.Stderr, 400))
+	}
+
+	if err := send(initializeReq); err != nil {
+		return fail(err)
+	}
+	if _, err := await(1); err != nil {
+		return fail(err)
+	}
+	r.Initialize = time.Since(start)
+	if err := send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`); err != nil {
+		return fail(err)
+	}
+	if err := send(`{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{}}`); err != nil {
+		return fail(err)
+	}
+	res, err := await(2)
+	if err != nil {
+		return fail(err)
+	}
+	r.ToolsList = time.Since(start)
+	r.ListBytes = len(res)
+	var list struct {
+		Tools []struct {
+			Name string `json:"name"`
+		} `json:"tools"`
+	}
+	if err := json.Unmarshal(res, &list); err != nil {
+		return fail(fmt.Errorf("tools/list result: %w", err))
+	}
+	for _, t := range list.Tools {
+		r.Tools = append(r.Tools, t.Name)
+	}
+	sampler.Checkpoint()
+
+	closed := time.Now()
+	_ = in.Close()
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	select {
+	case <-waited:
+	case <-time.After(10 * time.Second):
+		r.Killed = true
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-waited
+	}
+	r.Exit = time.Since(closed)
+	for range lines { // drain
+	}
+	r.Usage = sampler.Stop(cmd.ProcessState)
+	r.Stderr = stderr.String()
+	return r, nil
+}
+
+// Summary holds the medians of several runs.
+type Summary struct {
+	Runs       int
+	Initialize time.Duration
+	ToolsList  time.Duration
+	ListBytes  int
+	PeakKB     int64 // sum of VmHWM over the tree
+	Wait4KB    int64 // wait4 Maxrss (inflated by the parent's; see proctree)
+	TreeKB     int64 // sampled sum of VmRSS
+	MaxProcs   int
+	Tools      []string
+	Killed     int
+}
+
+// Measure runs warmup discarded sessions then n measured ones and returns
+// the medians.
+func Measure(spec Spec, n, warmup int) (Summary, []Run, error) {
+	for range warmup {
+		if _, err := Once(spec); err != nil {
+			return Summary{}, nil, fmt.Errorf("warm-up run: %w", err)
+		}
+	}
+	var runs []Run
+	for i := range n {
+		r, err := Once(spec)
+		if err != nil {
+			return Summary{}, runs, fmt.Errorf("run %d: %w", i+1, err)
+		}
+		runs = append(runs, r)
+	}
+	return Summarize(runs), runs, nil
+}
+
+// Summarize returns the medians of runs (at least one).
+func Summarize(runs []Run) Summary {
+	s := Summary{Runs: len(runs), Tools: runs[0].Tools}
+	s.Initialize = median(runs, func(r Run) time.Duration { return r.Initialize })
+	s.ToolsList = median(runs, func(r Run) time.Duration { return r.ToolsList })
+	s.ListBytes = median(runs, func(r Run) int { return r.ListBytes })
+	s.PeakKB = median(runs, func(r Run) int64 { return r.PeakKB() })
+	s.Wait4KB = median(runs, func(r Run) int64 { return r.Wait4MaxRSSKB })
+	s.TreeKB = median(runs, func(r Run) int64 { return r.TreeSampledKB })
+	for _, r := range runs {
+		s.MaxProcs = max(s.MaxProcs, r.Procs)
+		if r.Killed {
+			s.Killed++
+		}
+	}
+	return s
+}
+
+func median[T int | int64 | time.Duration](runs []Run, f func(Run) T) T {
+	v := make([]T, len(runs))
+	for i, r := range runs {
+		v[i] = f(r)
+	}
+	slices.Sort(v)
+	return v[len(v)/2]
+}
+
+func tail(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
+
+type limitWriter struct {
+	w io.Writer
+	n int
+}
+
+func (l *limitWriter) Write(p []byte) (int, error) {
+	if l.n > 0 {
+		k := min(len(p), l.n)
+		_, _ = l.w.Write(p[:k])
+		l.n -= k
+	}
+	return len(p), nil
+}
+
+// CleanEnv drops credentials and CloudBase/Tencent Cloud settings from env so
+// neither server can find an account.
+func CleanEnv(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		u := strings.ToUpper(k)
+		if strings.HasPrefix(u, "TENCENTCLOUD_") || strings.HasPrefix(u, "CLOUDBASE_") || strings.HasPrefix(u, "TCB_") ||
+			u == "MCP_CLOUD_MODE" || u == "ENV_ID" {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
