@@ -47,6 +47,10 @@ conformance: build
 	cd conformance && npm ci --no-audit --no-fund --loglevel=error
 	cd conformance && node run.mjs ../$(BIN) && ./inspector.sh ../$(BIN)
 
+# Every fuzz target for FUZZTIME (default 10s) each; the seed corpora also run in make test.
+fuzz-short:
+	./scripts/fuzz-short
+
 emulator: build
 	./$(BIN) emulator --addr 127.0.0.1:8787
 

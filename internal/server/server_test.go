@@ -173,6 +173,8 @@ func TestValidation(t *testing.T) {
 		{"out of range", map[string]any{"action": "list", "pageSize": 500}, []string{"pageSize", "100"}, nil},
 		{"wrong type that cannot be coerced", map[string]any{"action": "list", "pageSize": "many"}, []string{"pageSize", "must be integer"}, nil},
 		{"missing required", map[string]any{}, []string{`missing required parameter "action"`}, nil},
+		{"NaN is not a number (found by FuzzInputValidation)", map[string]any{"action": "list", "ratio": "NaN"}, []string{"ratio", "must be number"}, nil},
+		{"Inf is not a number", map[string]any{"action": "list", "ratio": "-Inf"}, []string{"ratio", "must be number"}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -267,7 +268,9 @@ func coerce(schema map[string]any, value any) any {
 			}
 		}
 		if slices.Contains(types, "number") {
-			if f, err := strconv.ParseFloat(s, 64); err == nil {
+			// Only finite numbers: "NaN" and "Inf" stay strings, so the schema
+			// check names the parameter instead of JSON failing on them.
+			if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
 				return f
 			}
 		}
