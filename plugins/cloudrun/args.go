@@ -44,6 +44,7 @@ type QueryArgs struct {
 	DetailServerName string `json:"detailServerName"`
 	BuildID          *int64 `json:"buildId" validate:"omitempty,min=0"`
 	RunID            string `json:"runId"`
+	FromLine         *int   `json:"fromLine" validate:"omitempty,min=1"`
 	RevealEnvParams  bool   `json:"revealEnvParams"`
 	Refresh          bool   `json:"refresh"`
 }

@@ -127,15 +127,11 @@ func (p *Plugin) queryDeployLog(ctx context.Context, envID string, a *QueryArgs)
 		}
 		offset = resp.Log.Delivered
 	}
-	lines, notice := tailLines(text.String(), logByteBudget)
 	out := map[string]any{
-		"envId": envID, "serverName": svc, "buildId": buildID, "lines": lines, "more": last.More,
+		"envId": envID, "serverName": svc, "buildId": buildID, "more": last.More,
 		"failType": last.FailType, "failReason": last.FailReason,
 	}
-	if notice != "" {
-		out["truncated"] = true
-		out["notice"] = notice
-	}
+	logPage(out, text.String(), a.FromLine, "getDeployLog")
 	switch {
 	case last.More:
 		out["nextStep"] = queryNext("getDeployLog", map[string]any{"detailServerName": svc, "buildId": buildID}, "the build is still running; call again in a few seconds for new lines")
@@ -149,6 +145,47 @@ func (p *Plugin) queryDeployLog(ctx context.Context, envID string, a *QueryArgs)
 		out["nextStep"] = queryNext("getProcessLog", args, "the build is done; the process log shows the version starting")
 	}
 	return success(out)
+}
+
+// logPage puts a page of the log into out: its tail within the byte budget,
+// or, with fromLine, the lines from there on that fit. The notice says how to
+// read the rest.
+func logPage(out map[string]any, text string, fromLine *int, action string) {
+	if fromLine == nil {
+		lines, notice := tailLines(text, logByteBudget)
+		out["lines"] = lines
+		if notice != "" {
+			out["truncated"] = true
+			out["notice"] = notice + " To read from the start, call " + action + " again with fromLine: 1."
+		}
+		return
+	}
+	text = strings.TrimRight(text, "\n")
+	all := []string{}
+	if text != "" {
+		all = strings.Split(text, "\n")
+	}
+	start := min(*fromLine-1, len(all))
+	end, size := start, 0
+	for end < len(all) && (end == start || size+len(all[end])+1 <= logByteBudget) {
+		size += len(all[end]) + 1
+		end++
+	}
+	page := all[start:end]
+	if len(page) == 1 && len(page[0]) > logByteBudget {
+		page = []string{page[0][:logByteBudget]}
+	}
+	out["lines"] = page
+	out["fromLine"] = *fromLine
+	out["totalLines"] = len(all)
+	switch {
+	case start >= len(all):
+		out["notice"] = fmt.Sprintf("The log has %d lines; fromLine %d is past its end.", len(all), *fromLine)
+	case end < len(all):
+		out["truncated"] = true
+		out["nextFromLine"] = end + 1
+		out["notice"] = fmt.Sprintf("Lines %d-%d of %d (%d KB per page). Call %s again with fromLine: %d for the next page.", start+1, end, len(all), logByteBudget>>10, action, end+1)
+	}
 }
 
 // tailLines splits text into lines and keeps the last ones that fit in
@@ -204,12 +241,8 @@ func (p *Plugin) queryProcessLog(ctx context.Context, envID string, a *QueryArgs
 	for _, l := range resp.Logs {
 		lines = append(lines, strings.Split(strings.TrimRight(l, "\n"), "\n")...)
 	}
-	kept, notice := tailLines(strings.Join(lines, "\n"), logByteBudget)
-	out := map[string]any{"envId": envID, "serverName": svc, "runId": runID, "lines": kept}
-	if notice != "" {
-		out["truncated"] = true
-		out["notice"] = notice
-	}
+	out := map[string]any{"envId": envID, "serverName": svc, "runId": runID}
+	logPage(out, strings.Join(lines, "\n"), a.FromLine, "getProcessLog")
 	return success(out)
 }
 

@@ -388,3 +388,52 @@ func TestLogTruncationKeepsTheTail(t *testing.T) {
 	assert.Equal(t, []string{"a", "b"}, short)
 	assert.Empty(t, none)
 }
+
+func TestLogPagingReadsEveryLineOnce(t *testing.T) {
+	var all []string
+	for i := 1; i <= 5000; i++ {
+		all = append(all, fmt.Sprintf("line %04d of a long build log", i))
+	}
+	text := strings.Join(all, "\n") + "\n"
+
+	tail := map[string]any{}
+	logPage(tail, text, nil, "getDeployLog")
+	assert.Contains(t, tail["notice"], "fromLine: 1", "the tail says how to page")
+
+	var got []string
+	from, pages := 1, 0
+	for {
+		out := map[string]any{}
+		logPage(out, text, &from, "getDeployLog")
+		lines := out["lines"].([]string)
+		assert.LessOrEqual(t, len(strings.Join(lines, "\n")), logByteBudget)
+		got = append(got, lines...)
+		pages++
+		next, ok := out["nextFromLine"].(int)
+		if !ok {
+			break
+		}
+		assert.Contains(t, out["notice"], fmt.Sprintf("fromLine: %d", next))
+		from = next
+	}
+	assert.Equal(t, all, got, "paging from line 1 returns every line once, in order")
+	assert.Greater(t, pages, 1)
+
+	past := 9999
+	out := map[string]any{}
+	logPage(out, text, &past, "getProcessLog")
+	assert.Empty(t, out["lines"])
+	assert.Contains(t, out["notice"], "past its end")
+}
+
+func TestDeployLogFromLine(t *testing.T) {
+	h := newHarness(t)
+	res, out := h.query(t, map[string]any{"action": "getDeployLog", "detailServerName": "broken-build", "fromLine": 2})
+	require.False(t, res.IsError, resultText(res))
+	assert.EqualValues(t, 2, out["fromLine"])
+	_, whole := h.query(t, map[string]any{"action": "getDeployLog", "detailServerName": "broken-build", "fromLine": 1})
+	lines, wholeLines := out["lines"].([]any), whole["lines"].([]any)
+	require.NotEmpty(t, wholeLines)
+	assert.Equal(t, wholeLines[1:], lines)
+	assert.EqualValues(t, len(wholeLines), whole["totalLines"])
+}

@@ -43,6 +43,7 @@ var querySchema = json.RawMessage(`{
     "detailServerName": {"type": "string", "description": "Service for detail, getDeployLog, getProcessLog, getDeployRecords, getManageTask."},
     "buildId": {"type": "integer", "minimum": 0, "description": "getDeployLog: build (default: newest deploy record's)."},
     "runId": {"type": "string", "description": "getProcessLog: run (default: newest deploy record's)."},
+    "fromLine": {"type": "integer", "minimum": 1, "description": "getDeployLog/getProcessLog: page from this line (1 = the start) instead of returning the tail."},
     "revealEnvParams": {"type": "boolean", "default": false, "description": "detail: show EnvParams values instead of ***."},
     "refresh": {"type": "boolean", "default": false, "description": "Bypass the cache for this read."}
   }
