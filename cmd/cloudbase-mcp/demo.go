@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/client"
@@ -29,6 +30,35 @@ type demo struct {
 	out   io.Writer
 	full  bool
 	calls int
+	user  *demoUser
+}
+
+// demoUser answers the server's confirmation prompts with the scripted answers.
+type demoUser struct {
+	mu      sync.Mutex
+	out     io.Writer
+	answers []mcp.ElicitationResponseAction
+}
+
+func (u *demoUser) script(answers ...mcp.ElicitationResponseAction) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.answers = answers
+}
+
+func (u *demoUser) Elicit(_ context.Context, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	answer := mcp.ElicitationResponseActionDecline
+	if len(u.answers) > 0 {
+		answer, u.answers = u.answers[0], u.answers[1:]
+	}
+	fmt.Fprintf(u.out, "   ?? the server asks the user: %q\n   ?? the user answers: %s\n", req.Params.Message, answer)
+	r := &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: answer}}
+	if answer == mcp.ElicitationResponseActionAccept {
+		r.Content = map[string]any{"confirm": true}
+	}
+	return r, nil
 }
 
 // runDemo starts this binary as a sandboxed MCP server and walks through the
@@ -60,23 +90,40 @@ func runDemo(args []string) error {
 	var serverLog bytes.Buffer
 	env := []string{"CLOUDBASE_MCP_SANDBOX=true", "CLOUDBASE_MCP_SANDBOX_SPEED=60", "CLOUDBASE_MCP_LOG_LEVEL=warn",
 		"CLOUDBASE_MCP_WORKSPACE=" + ws, "CLOUDBASE_MCP_AUDIT_LOG=" + filepath.Join(ws, "audit.log")}
-	c, err := client.NewStdioMCPClientWithOptions(exe, env, nil, transport.WithCommandStderrWriter(&serverLog))
-	if err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	// The demo's client plays the user too: it answers confirmation prompts
+	// (elicitation) as scripted, and prints progress and log notifications.
+	user := &demoUser{out: os.Stdout}
+	tr := transport.NewStdioWithOptions(exe, env, nil, transport.WithCommandStderrWriter(&serverLog))
+	c := client.NewClient(tr, client.WithElicitationHandler(user))
+	if err := c.Start(ctx); err != nil {
 		return fmt.Errorf("start the server: %w", err)
 	}
 	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
+	c.OnNotification(func(n mcp.JSONRPCNotification) {
+		f := n.Params.AdditionalFields
+		switch n.Method {
+		case "notifications/progress":
+			fmt.Fprintf(os.Stdout, "   .. progress %v: %v\n", f["progress"], f["message"])
+		case "notifications/message":
+			fmt.Fprintf(os.Stdout, "   .. [%v] %v\n", f["level"], f["data"])
+		}
+	})
 
 	start := time.Now()
 	init := mcp.InitializeRequest{}
 	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
 	init.Params.ClientInfo = mcp.Implementation{Name: "cloudbase-mcp-demo", Version: "1"}
+	init.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{}
 	ir, err := c.Initialize(ctx, init)
 	if err != nil {
 		return fmt.Errorf("initialize: %w (server log: %s)", err, serverLog.String())
 	}
-	d := &demo{c: c, ctx: ctx, out: os.Stdout, full: *full}
+	d := &demo{c: c, ctx: ctx, out: os.Stdout, full: *full, user: user}
+	if err := c.SetLevel(ctx, mcp.SetLevelRequest{Params: mcp.SetLevelParams{Level: mcp.LoggingLevelInfo}}); err != nil {
+		return fmt.Errorf("logging/setLevel: %w", err)
+	}
 	fmt.Fprintf(d.out, "== Connected to %s %s over stdio in %s (protocol %s, sandbox mode, virtual clock x60)\n",
 		ir.ServerInfo.Name, ir.ServerInfo.Version, time.Since(start).Round(time.Millisecond), ir.ProtocolVersion)
 	tools, err := c.ListTools(ctx, mcp.ListToolsRequest{})
@@ -283,14 +330,15 @@ func (d *demo) deployLoop() error {
 	if err := d.waitTask("shop-api"); err != nil {
 		return err
 	}
+	d.user.script(mcp.ElicitationResponseActionDecline, mcp.ElicitationResponseActionAccept)
 	for _, s := range []struct {
 		title string
 		tool  string
 		args  map[string]any
 	}{
 		{"Download the online version's code into the workspace", "manageCloudRun", map[string]any{"action": "download", "serverName": "shop-api", "targetPath": "shop-api-online"}},
-		{"Delete without confirmation (refused, nothing happens)", "manageCloudRun", map[string]any{"action": "delete", "serverName": "shop-api"}},
-		{"Delete with force", "manageCloudRun", map[string]any{"action": "delete", "serverName": "shop-api", "force": true}},
+		{"Delete: the server asks the user first, who declines (nothing happens)", "manageCloudRun", map[string]any{"action": "delete", "serverName": "shop-api"}},
+		{"Delete again: this time the user accepts", "manageCloudRun", map[string]any{"action": "delete", "serverName": "shop-api"}},
 		{"List again (the write invalidated the cache)", "queryCloudRun", map[string]any{"action": "list", "serverName": "shop"}},
 	} {
 		if _, err := d.call(s.title, s.tool, s.args); err != nil {
@@ -390,6 +438,10 @@ func (d *demo) invoke(tool string, args map[string]any) (*mcp.CallToolResult, ma
 	req := mcp.CallToolRequest{}
 	req.Params.Name = tool
 	req.Params.Arguments = args
+	if args["action"] == "deploy" || args["action"] == "run" || args["action"] == "download" {
+		// Long calls carry a progress token: the server reports as it goes.
+		req.Params.Meta = &mcp.Meta{ProgressToken: fmt.Sprintf("demo-%d", d.calls)}
+	}
 	res, err := d.c.CallTool(d.ctx, req)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", tool, err)

@@ -257,7 +257,9 @@ func TestDemoRunsAFullSession(t *testing.T) {
 	for _, want := range []string{"tools/list: ", `"action":"templates"`, `"action":"getDeployLog"`, `"action":"initEnv"`,
 		`"releaseType":"GRAY"`, `"trafficOp":"promote"`, `"trafficOp":"rollback"`, `"action":"updateConfig"`, `"action":"delete"`,
 		`"deleted": true`, "isError", "Done:", `"action":"init"`, `"action":"createAgent"`, `"botId": "ibot-help-desk-`,
-		`"action":"download"`, `"version": "shop-api-`} {
+		`"action":"download"`, `"version": "shop-api-`,
+		"?? the server asks the user: \"Delete the CloudRun service shop-api", "?? the user answers: decline", "?? the user answers: accept",
+		".. progress 1: packaging", "uploading: ", ".. [info] shop-api: version shop-api-001 is building"} {
 		assert.Contains(t, s, want)
 	}
 	if _, err := exec.LookPath("node"); err == nil {
