@@ -13,11 +13,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/testutil"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -123,9 +123,9 @@ func TestStdoutIsPureJSONRPCAndExitOnEOF(t *testing.T) {
 	assert.NotNil(t, ids[5]["error"], "an unknown tool is a protocol error")
 }
 
-func startClient(t *testing.T, env []string, args ...string) (*client.Client, *syncBuffer) {
+func startClient(t *testing.T, env []string, args ...string) (*client.Client, *testutil.Buffer) {
 	t.Helper()
-	stderr := &syncBuffer{}
+	stderr := &testutil.Buffer{}
 	c, err := client.NewStdioMCPClientWithOptions(binPath, env, args, transport.WithCommandStderrWriter(stderr))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
@@ -137,23 +137,6 @@ func startClient(t *testing.T, env []string, args ...string) (*client.Client, *s
 	_, err = c.Initialize(ctx, init)
 	require.NoError(t, err, "stderr: %s", stderr.String())
 	return c, stderr
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func toolNames(t *testing.T, c *client.Client) []string {

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/emulator"
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -34,7 +35,7 @@ type proc struct {
 	t      *testing.T
 	cmd    *exec.Cmd
 	in     io.WriteCloser
-	stderr *syncBuffer
+	stderr *testutil.Buffer
 	tmp    string // the child's TMPDIR
 	ws     string // its workspace
 
@@ -50,7 +51,7 @@ type proc struct {
 // startProc runs the binary against emu with demo credentials.
 func startProc(t *testing.T, emuURL string, extra ...string) *proc {
 	t.Helper()
-	p := &proc{t: t, stderr: &syncBuffer{}, tmp: t.TempDir(), ws: t.TempDir(),
+	p := &proc{t: t, stderr: &testutil.Buffer{}, tmp: t.TempDir(), ws: t.TempDir(),
 		responses: map[int]map[string]any{}, arrived: make(chan struct{}, 1), eof: make(chan struct{})}
 	env := cleanEnv(t,
 		"TENCENTCLOUD_SECRETID="+emulator.DemoSecretID, "TENCENTCLOUD_SECRETKEY="+emulator.DemoSecretKey,

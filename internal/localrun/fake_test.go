@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/testutil"
 	"github.com/stretchr/testify/require"
 )
 
@@ -185,29 +186,12 @@ func freePort(t *testing.T) int {
 }
 
 // newTestManager returns a Manager whose slog output is captured, closed at the end of the test.
-func newTestManager(t *testing.T) (*Manager, *syncBuffer) {
+func newTestManager(t *testing.T) (*Manager, *testutil.Buffer) {
 	t.Helper()
-	buf := &syncBuffer{}
+	buf := &testutil.Buffer{}
 	m := NewManager(filepath.Join(t.TempDir(), "logs"), slog.New(slog.NewTextHandler(buf, nil)))
 	t.Cleanup(func() { _ = m.Close() })
 	return m, buf
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // gone reports whether no process with this pid exists any more (reaped, not a zombie).

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -482,7 +483,7 @@ func TestSDKClient_EveryMethod(t *testing.T) {
 }
 
 func TestSDKClient_LogsWithoutSecrets(t *testing.T) {
-	var buf syncBuffer
+	var buf testutil.Buffer
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		if n == 1 {
@@ -506,21 +507,4 @@ func TestSDKClient_LogsWithoutSecrets(t *testing.T) {
 	assert.NotContains(t, out, testSecretKey)
 	assert.NotContains(t, out, testToken)
 	assert.NotContains(t, out, "env-body-marker")
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

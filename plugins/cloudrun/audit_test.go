@@ -2,16 +2,15 @@ package cloudrun
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/emulator"
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -77,7 +76,7 @@ func TestEveryWriteIsAudited(t *testing.T) {
 func TestAnUnwritableAuditLogNeverBlocksACall(t *testing.T) {
 	blocker := filepath.Join(t.TempDir(), "a-file")
 	require.NoError(t, os.WriteFile(blocker, nil, 0o600))
-	var stderr lockedBuffer
+	var stderr testutil.Buffer
 	h := newHarness(t, func(s *setup) {
 		s.cfg.AuditLog = filepath.Join(blocker, "audit.log") // a path under a file
 		s.deps.Logger = slog.New(slog.NewTextHandler(&stderr, nil))
@@ -87,21 +86,4 @@ func TestAnUnwritableAuditLogNeverBlocksACall(t *testing.T) {
 	assert.Equal(t, true, out["deleted"])
 	h.manage(t, map[string]any{"action": "delete", "serverName": "hello-api", "force": true})
 	assert.Equal(t, 1, strings.Count(stderr.String(), "cannot write the audit log"), "reported once on the operational log")
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
