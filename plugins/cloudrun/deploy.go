@@ -129,6 +129,7 @@ func (p *Plugin) manageDeploy(ctx context.Context, req mcp.CallToolRequest, a *M
 		return p.writeFailed(plan, err)
 	}
 	p.invalidateService(envID, plan.svc)
+	p.notify(ctx, "%s: %s deploy accepted in env %s (task %d, %s release)", plan.svc, out["operation"], envID, taskID, plan.releaseType)
 	out["taskId"] = taskID
 	out["requestId"] = requestID
 	out["status"] = "deploying"

@@ -134,6 +134,7 @@ func (p *Plugin) manageDelete(ctx context.Context, req mcp.CallToolRequest, a *M
 		}.result()
 	}
 	p.log.Info("service deleted", "envId", envID, "serverName", svc, "requestId", resp.RequestId)
+	p.notify(ctx, "%s: deletion started in env %s", svc, envID)
 	return success(map[string]any{
 		"envId": envID, "serverName": svc, "deleted": true, "status": "deleting", "requestId": resp.RequestId,
 		"message":  "Deletion started; the service disappears from the list within about a minute.",

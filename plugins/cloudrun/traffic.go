@@ -54,6 +54,7 @@ func (p *Plugin) manageTraffic(ctx context.Context, a *ManageArgs) *mcp.CallTool
 		if grayOpen {
 			msg = fmt.Sprintf("The gray release was closed: %s keeps 100 %% and candidate %s is abandoned (kept at 0 %%).", task.Task.PreVersionName, task.Task.VersionName)
 		}
+		p.notify(ctx, "%s: %s", svc, msg)
 		return success(map[string]any{"envId": envID, "serverName": svc, "trafficOp": "rollback", "taskId": task.Task.Id,
 			"requestId": resp.RequestId, "message": msg,
 			"nextStep": queryNext("detail", map[string]any{"detailServerName": svc, "refresh": true}, "check the online versions")})
@@ -115,5 +116,6 @@ func (p *Plugin) manageTraffic(ctx context.Context, a *ManageArgs) *mcp.CallTool
 		out["message"] = fmt.Sprintf("%s now takes 100 %% and the gray release is closed.", canary)
 		out["nextStep"] = queryNext("detail", map[string]any{"detailServerName": svc, "refresh": true}, "check the online versions")
 	}
+	p.notify(ctx, "%s: %s", svc, out["message"])
 	return success(out)
 }
