@@ -155,24 +155,16 @@ func runDemo(args []string) error {
 
 func (d *demo) reads() error {
 	d.section("Reading what is there")
-	for _, s := range []struct {
-		title string
-		args  map[string]any
-	}{
-		{"Which CloudRun templates exist?", map[string]any{"action": "templates"}},
-		{"List the services", map[string]any{"action": "list", "pageSize": 3}},
-		{"List again (served from the cache)", map[string]any{"action": "list", "pageSize": 3}},
-		{"Detail of hello-api (EnvParams masked)", map[string]any{"action": "detail", "detailServerName": "hello-api"}},
-		{"Why did broken-build fail? (build log)", map[string]any{"action": "getDeployLog", "detailServerName": "broken-build"}},
-		{"todo-func was deployed from an image: no build log", map[string]any{"action": "getDeployLog", "detailServerName": "todo-func"}},
-		{"The open gray release of canary-web", map[string]any{"action": "getManageTask", "detailServerName": "canary-web"}},
-		{"A bad argument is explained", map[string]any{"action": "list", "pageSize": 500, "colour": "blue"}},
-	} {
-		if _, err := d.call(s.title, "queryCloudRun", s.args); err != nil {
-			return err
-		}
-	}
-	return nil
+	return d.steps([]step{
+		{"Which CloudRun templates exist?", "queryCloudRun", map[string]any{"action": "templates"}},
+		{"List the services", "queryCloudRun", map[string]any{"action": "list", "pageSize": 3}},
+		{"List again (served from the cache)", "queryCloudRun", map[string]any{"action": "list", "pageSize": 3}},
+		{"Detail of hello-api (EnvParams masked)", "queryCloudRun", map[string]any{"action": "detail", "detailServerName": "hello-api"}},
+		{"Why did broken-build fail? (build log)", "queryCloudRun", map[string]any{"action": "getDeployLog", "detailServerName": "broken-build"}},
+		{"todo-func was deployed from an image: no build log", "queryCloudRun", map[string]any{"action": "getDeployLog", "detailServerName": "todo-func"}},
+		{"The open gray release of canary-web", "queryCloudRun", map[string]any{"action": "getManageTask", "detailServerName": "canary-web"}},
+		{"A bad argument is explained", "queryCloudRun", map[string]any{"action": "list", "pageSize": 500, "colour": "blue"}},
+	})
 }
 
 // localLoop is the developer-machine half: a project from a template, run
@@ -275,18 +267,12 @@ func (d *demo) deployLoop() error {
 	if err := d.waitGrayOpen("shop-api"); err != nil {
 		return err
 	}
-	for _, s := range []struct {
-		title string
-		tool  string
-		args  map[string]any
-	}{
+	if err := d.steps([]step{
 		{"Send 10 % to the canary", "manageCloudRun", map[string]any{"action": "traffic", "serverName": "shop-api", "trafficOp": "set", "stablePercent": 90, "canaryPercent": 10}},
 		{"Both versions now serve", "queryCloudRun", map[string]any{"action": "detail", "detailServerName": "shop-api", "refresh": true}},
 		{"Promote the canary to 100 %", "manageCloudRun", map[string]any{"action": "traffic", "serverName": "shop-api", "trafficOp": "promote"}},
-	} {
-		if _, err := d.call(s.title, s.tool, s.args); err != nil {
-			return err
-		}
+	}); err != nil {
+		return err
 	}
 
 	d.section("The rollback path: another GRAY release, abandoned")
@@ -297,17 +283,11 @@ func (d *demo) deployLoop() error {
 	if err := d.waitGrayOpen("shop-api"); err != nil {
 		return err
 	}
-	for _, s := range []struct {
-		title string
-		tool  string
-		args  map[string]any
-	}{
+	if err := d.steps([]step{
 		{"Send half the traffic to v3", "manageCloudRun", map[string]any{"action": "traffic", "serverName": "shop-api", "trafficOp": "set", "stablePercent": 50, "canaryPercent": 50}},
 		{"Roll back: the stable version takes 100 % again", "manageCloudRun", map[string]any{"action": "traffic", "serverName": "shop-api", "trafficOp": "rollback"}},
-	} {
-		if _, err := d.call(s.title, s.tool, s.args); err != nil {
-			return err
-		}
+	}); err != nil {
+		return err
 	}
 	time.Sleep(300 * time.Millisecond) // a few virtual seconds for the rollback to apply
 	if _, err := d.call("Online versions after the rollback", "queryCloudRun", map[string]any{"action": "detail", "detailServerName": "shop-api", "refresh": true}); err != nil {
@@ -315,35 +295,23 @@ func (d *demo) deployLoop() error {
 	}
 
 	d.section("Config without code, then delete")
-	for _, s := range []struct {
-		title string
-		tool  string
-		args  map[string]any
-	}{
+	if err := d.steps([]step{
 		{"Keep one instance warm (a hot change)", "manageCloudRun", map[string]any{"action": "updateConfig", "serverName": "shop-api", "serverConfig": map[string]any{"MinNum": 1}}},
 		{"Add an env param (merged by key with the remote ones; rolls out a new version)", "manageCloudRun", map[string]any{"action": "updateConfig", "serverName": "shop-api", "serverConfig": map[string]any{"EnvParams": map[string]any{"LOG_LEVEL": "debug"}}}},
-	} {
-		if _, err := d.call(s.title, s.tool, s.args); err != nil {
-			return err
-		}
+	}); err != nil {
+		return err
 	}
 	if err := d.waitTask("shop-api"); err != nil {
 		return err
 	}
 	d.user.script(mcp.ElicitationResponseActionDecline, mcp.ElicitationResponseActionAccept)
-	for _, s := range []struct {
-		title string
-		tool  string
-		args  map[string]any
-	}{
+	if err := d.steps([]step{
 		{"Download the online version's code into the workspace", "manageCloudRun", map[string]any{"action": "download", "serverName": "shop-api", "targetPath": "shop-api-online"}},
 		{"Delete: the server asks the user first, who declines (nothing happens)", "manageCloudRun", map[string]any{"action": "delete", "serverName": "shop-api"}},
 		{"Delete again: this time the user accepts", "manageCloudRun", map[string]any{"action": "delete", "serverName": "shop-api"}},
 		{"List again (the write invalidated the cache)", "queryCloudRun", map[string]any{"action": "list", "serverName": "shop"}},
-	} {
-		if _, err := d.call(s.title, s.tool, s.args); err != nil {
-			return err
-		}
+	}); err != nil {
+		return err
 	}
 	return nil
 }
@@ -410,6 +378,23 @@ func (d *demo) section(title string) {
 }
 
 // call prints a call and its result; isError results are printed, not fatal.
+// step is one printed call of the demo.
+type step struct {
+	title string
+	tool  string
+	args  map[string]any
+}
+
+// steps makes each call in turn, stopping at a protocol failure.
+func (d *demo) steps(steps []step) error {
+	for _, s := range steps {
+		if _, err := d.call(s.title, s.tool, s.args); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (d *demo) call(title, tool string, args map[string]any) (map[string]any, error) {
 	argText, _ := json.Marshal(args)
 	d.calls++

@@ -172,10 +172,7 @@ func describeServerManageTask(c *call) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	t := s.latestTask()
-	if req.TaskId != 0 {
-		t = s.task(req.TaskId)
-	}
+	t := s.task(req.TaskId)
 	if t == nil {
 		return tcbr.DescribeServerManageTaskResponse{IsExist: false, Task: zeroTask(), Meta: c.meta()}, nil
 	}

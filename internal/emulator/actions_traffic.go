@@ -121,10 +121,7 @@ func operateServerManage(c *call) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	t := s.latestTask()
-	if req.TaskId != 0 {
-		t = s.task(req.TaskId)
-	}
+	t := s.task(req.TaskId)
 	if t == nil {
 		return nil, newAPIError("InvalidParameter", fmt.Sprintf("The task `%d` does not exist for service `%s`.", req.TaskId, s.Name))
 	}

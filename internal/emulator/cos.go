@@ -313,29 +313,11 @@ func (e *Emulator) serveDownload(w http.ResponseWriter, r *http.Request) {
 // applyCOSFault answers a storage request per a fault naming action; false =
 // handle normally. Code without Status answers 500 with that XML code.
 func (e *Emulator) applyCOSFault(w http.ResponseWriter, r *http.Request, action string) bool {
-	f, ok := e.takeFault(action, true)
-	if !ok {
-		return false
-	}
-	e.log.Debug("emulator: cos fault", "action", action, "code", f.Code, "status", f.Status, "drop", f.Drop, "delay", f.Delay)
-	if f.Delay > 0 && !sleepCtx(r, f.Delay) {
-		return true
-	}
-	switch {
-	case f.Drop:
-		dropConn(w)
-	case f.Body != "":
-		w.Header().Set("Content-Type", "application/xml")
-		w.WriteHeader(cmp.Or(f.Status, http.StatusOK))
-		_, _ = w.Write([]byte(f.Body))
-	case f.Status != 0 || f.Code != "":
-		msg := f.Message
-		if msg == "" {
-			msg = "Fault injected by the emulator for " + action + "."
+	return e.playFault(w, r, action, true, "application/xml", func(f Fault) bool {
+		if f.Status == 0 && f.Code == "" {
+			return false
 		}
-		e.cosError(w, r, cmp.Or(f.Status, http.StatusInternalServerError), cmp.Or(f.Code, "InternalError"), msg)
-	default:
-		return false
-	}
-	return true
+		e.cosError(w, r, cmp.Or(f.Status, http.StatusInternalServerError), cmp.Or(f.Code, "InternalError"), f.message(action))
+		return true
+	})
 }

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -70,9 +71,12 @@ func (e *Emulator) takeFault(action string, exact bool) (Fault, bool) {
 	return Fault{}, false
 }
 
-// applyFault answers the call per a matching fault; false = handle normally.
-func (e *Emulator) applyFault(w http.ResponseWriter, r *http.Request, action, reqID string) bool {
-	f, ok := e.takeFault(action, false)
+// playFault takes the first fault matching action and plays what every
+// endpoint shares: the delay, a dropped connection, a raw body of
+// contentType. answer writes the rest (a status, a code) in the endpoint's
+// own format. false = no fault applies, or only a delay: handle normally.
+func (e *Emulator) playFault(w http.ResponseWriter, r *http.Request, action string, exact bool, contentType string, answer func(Fault) bool) bool {
+	f, ok := e.takeFault(action, exact)
 	if !ok {
 		return false
 	}
@@ -83,29 +87,37 @@ func (e *Emulator) applyFault(w http.ResponseWriter, r *http.Request, action, re
 	switch {
 	case f.Drop:
 		dropConn(w)
+		return true
 	case f.Body != "":
-		status := f.Status
-		if status == 0 {
-			status = http.StatusOK
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
+		w.Header().Set("Content-Type", contentType)
+		w.WriteHeader(cmp.Or(f.Status, http.StatusOK))
 		_, _ = w.Write([]byte(f.Body))
-	case f.Status != 0:
-		b, _ := json.Marshal(map[string]any{"Response": map[string]string{"RequestId": reqID}})
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(f.Status)
-		_, _ = w.Write(b)
-	case f.Code != "":
-		msg := f.Message
-		if msg == "" {
-			msg = "Fault injected by the emulator for " + action + "."
-		}
-		writeEnvelope(w, reqID, nil, newAPIError(f.Code, msg))
-	default:
-		return false
+		return true
 	}
-	return true
+	return answer(f)
+}
+
+// message is the fault's message, or a generic one naming action.
+func (f Fault) message(action string) string {
+	return cmp.Or(f.Message, "Fault injected by the emulator for "+action+".")
+}
+
+// applyFault answers an API call per a matching fault; false = handle normally.
+func (e *Emulator) applyFault(w http.ResponseWriter, r *http.Request, action, reqID string) bool {
+	return e.playFault(w, r, action, false, "application/json", func(f Fault) bool {
+		switch {
+		case f.Status != 0:
+			b, _ := json.Marshal(map[string]any{"Response": map[string]string{"RequestId": reqID}})
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(f.Status)
+			_, _ = w.Write(b)
+		case f.Code != "":
+			writeEnvelope(w, reqID, nil, newAPIError(f.Code, f.message(action)))
+		default:
+			return false
+		}
+		return true
+	})
 }
 
 // sleepCtx waits d (real time); false when the request's context ended first.

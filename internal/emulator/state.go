@@ -212,7 +212,11 @@ func (s *service) versionByBuildID(id int64, now time.Time) *version {
 	return nil
 }
 
+// task finds a task by id; 0 means the latest (the API's TaskId convention).
 func (s *service) task(id int64) *task {
+	if id == 0 {
+		return s.latestTask()
+	}
 	for _, t := range s.tasks {
 		if t.ID == id {
 			return t

@@ -15,20 +15,9 @@ import (
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/templates"
 )
 
-// template is one item of the template list (spec §8.6).
-type template struct {
-	Identifier     string   `json:"identifier"`
-	Title          string   `json:"title"`
-	Description    string   `json:"description"`
-	RuntimeVersion string   `json:"runtimeVersion"`
-	Language       string   `json:"language"`
-	ZipFileStore   string   `json:"zipFileStore"`
-	FuncTypes      []string `json:"funcTypes"`
-}
-
 // scfTemplate stands for the cloud-function (SCF) items the real list mixes
 // in: clients must drop it by its funcTypes.
-var scfTemplate = template{Identifier: "scf-helloworld", Title: "SCF Hello World",
+var scfTemplate = templates.ListItem{Identifier: "scf-helloworld", Title: "SCF Hello World",
 	Description: "A cloud function (SCF) sample; not a CloudRun template.", RuntimeVersion: "Nodejs16.13",
 	Language: "Node.js", FuncTypes: []string{"scfFunc"}}
 
@@ -36,14 +25,14 @@ var scfFiles = map[string]string{"index.js": "exports.main_handler = async (even
 
 // templateList is every embedded template, as the remote list describes
 // it, then the SCF item.
-func templateList(base string) []template {
-	out := []template{}
+func templateList(base string) []templates.ListItem {
+	out := []templates.ListItem{}
 	for _, t := range templates.List() {
-		funcType := "tcbrContainer"
+		funcType := templates.FuncTypeContainer
 		if t.ServerType == templates.ServerTypeFunction {
-			funcType = "tcbrFunc"
+			funcType = templates.FuncTypeFunction
 		}
-		out = append(out, template{Identifier: t.Identifier, Title: t.Title, Description: t.Description,
+		out = append(out, templates.ListItem{Identifier: t.Identifier, Title: t.Title, Description: t.Description,
 			RuntimeVersion: t.RuntimeVersion, Language: t.Language, FuncTypes: []string{funcType}})
 	}
 	out = append(out, scfTemplate)

@@ -50,7 +50,7 @@ func TestTemplates(t *testing.T) {
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	var list struct{ Data []template }
+	var list struct{ Data []templates.ListItem }
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
 
 	embedded := templates.List()
@@ -133,7 +133,7 @@ func TestTemplatesUsePublicBaseURL(t *testing.T) {
 	resp, err := http.Post(base+"/func_tpl/v1.0/function_list/find?limit=1", "", nil)
 	require.NoError(t, err)
 	defer resp.Body.Close()
-	var list struct{ Data []template }
+	var list struct{ Data []templates.ListItem }
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
 	require.Len(t, list.Data, 1)
 	assert.Equal(t, "https://emu.example.test/__templates/helloworld.zip", list.Data[0].ZipFileStore)

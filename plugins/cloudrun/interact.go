@@ -154,14 +154,14 @@ func confirmed(content any) bool {
 
 // rootsState is what one session's client said its roots are.
 type rootsState struct {
-	paths []string // nil: ask the client
-	asked bool     // asked and failed or got nothing usable: use the configured workspace
+	paths []string // the file:// roots, as paths
+	asked bool     // false: ask the client; true with no paths: use the configured workspace
 }
 
 // roots caches each session's roots until the client says they changed.
 type roots struct {
 	mu       sync.Mutex
-	sessions map[string]*rootsState
+	sessions map[string]rootsState
 }
 
 func sessionID(ctx context.Context) string {
@@ -171,25 +171,19 @@ func sessionID(ctx context.Context) string {
 	return ""
 }
 
-func (r *roots) get(id string) *rootsState {
+func (r *roots) get(id string) rootsState {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.sessions == nil {
-		r.sessions = map[string]*rootsState{}
-	}
-	s := r.sessions[id]
-	if s == nil {
-		s = &rootsState{}
-		r.sessions[id] = s
-	}
-	return s
+	return r.sessions[id]
 }
 
 func (r *roots) set(id string, paths []string) {
-	s := r.get(id)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	s.paths, s.asked = paths, true
+	if r.sessions == nil {
+		r.sessions = map[string]rootsState{}
+	}
+	r.sessions[id] = rootsState{paths: paths, asked: true}
 }
 
 // forget drops a session's roots; "" (a notification that came without its
@@ -234,10 +228,8 @@ func (p *Plugin) workspaceRoots(ctx context.Context, req mcp.CallToolRequest) ([
 		p.roots.set(id, rootPaths(answer.Roots))
 	}
 	st := p.roots.get(id)
-	p.roots.mu.Lock()
-	paths, asked := st.paths, st.asked
-	p.roots.mu.Unlock()
-	if !asked {
+	paths := st.paths
+	if !st.asked {
 		if mcpserver.IsModernRequest(ctx) {
 			return nil, mcpserver.NewInputRequestBuilder(req.Params.RequestState).Roots(inputRoots).ToolResult()
 		}

@@ -23,7 +23,7 @@ func (p *Plugin) handleManage(ctx context.Context, req mcp.CallToolRequest) (*mc
 	return res, nil
 }
 
-// pathActions are the actions that read or write the local file system.
+// usesPaths: the action reads or writes the local file system.
 func usesPaths(a *ManageArgs) bool {
 	switch a.Action {
 	case "init", "download", "run", "createAgent":

@@ -24,17 +24,6 @@ type template struct {
 	ZipURL         string `json:"-"`
 }
 
-// remoteTemplate is an item of the template list endpoint (tcbr-api.md §8.6).
-type remoteTemplate struct {
-	Identifier     string   `json:"identifier"`
-	Title          string   `json:"title"`
-	Description    string   `json:"description"`
-	RuntimeVersion string   `json:"runtimeVersion"`
-	Language       string   `json:"language"`
-	ZipFileStore   string   `json:"zipFileStore"`
-	FuncTypes      []string `json:"funcTypes"`
-}
-
 // maxTemplateListBytes bounds the template list we are willing to read.
 const maxTemplateListBytes = 4 << 20
 
@@ -76,7 +65,7 @@ func (p *Plugin) fetchTemplates(ctx context.Context, url string) ([]template, er
 		return nil, fmt.Errorf("template list answered HTTP %d", resp.StatusCode)
 	}
 	var body struct {
-		Data []remoteTemplate `json:"data"`
+		Data []templates.ListItem `json:"data"`
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxTemplateListBytes)).Decode(&body); err != nil {
 		return nil, fmt.Errorf("template list is not valid JSON: %w", err)
@@ -85,9 +74,9 @@ func (p *Plugin) fetchTemplates(ctx context.Context, url string) ([]template, er
 	for _, t := range body.Data {
 		var typ string
 		switch {
-		case slices.Contains(t.FuncTypes, "tcbrFunc"):
+		case slices.Contains(t.FuncTypes, templates.FuncTypeFunction):
 			typ = "function"
-		case slices.Contains(t.FuncTypes, "tcbrContainer"):
+		case slices.Contains(t.FuncTypes, templates.FuncTypeContainer):
 			typ = "container"
 		default:
 			continue // not a CloudRun template (e.g. scfFunc)
