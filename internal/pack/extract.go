@@ -11,6 +11,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/safefs"
 )
 
 const (
@@ -37,34 +39,36 @@ type ExtractResult struct {
 
 // ExtractFile is Extract on a zip file on disk.
 func ExtractFile(ctx context.Context, zipPath, dest string, overwrite bool, lim ExtractLimits) (*ExtractResult, error) {
-	f, err := os.Open(zipPath)
+	f, size, err := openArchive(zipPath)
 	if err != nil {
-		return nil, fmt.Errorf("opening archive: %w", err)
+		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("opening archive: %w", err)
-	}
-	return Extract(ctx, f, st.Size(), dest, overwrite, lim)
+	return Extract(ctx, f, size, dest, overwrite, lim)
 }
 
-// Extract unzips r into a new temporary directory next to dest, then renames it to dest atomically.
-// dest must not exist, or must be an empty directory (then it is replaced), or overwrite must be true (then
-// the existing dest is moved aside and removed only after the rename succeeded). On any error nothing is left
-// behind: no temp dir, dest untouched.
-//
-// The whole archive is refused when any entry is unsafe: a `..` segment, an absolute path (also `C:\` and
-// `\\server` forms; backslashes count as separators), or a symlink. `__MACOSX/`, `.DS_Store` and `._*`
-// entries are skipped. Limits count the bytes actually written, not the sizes the headers claim. A single
-// top-level directory wrapping everything is kept as is.
+// ExtractFileAt is ExtractAt on a zip file on disk.
+func ExtractFileAt(ctx context.Context, zipPath string, dir *os.Root, name string, overwrite bool, lim ExtractLimits) (*ExtractResult, error) {
+	f, size, err := openArchive(zipPath)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ExtractAt(ctx, f, size, dir, name, overwrite, lim)
+}
+
+func openArchive(zipPath string) (*os.File, int64, error) {
+	f, st, err := safefs.OpenRegularPath(zipPath)
+	if err != nil {
+		return nil, 0, fmt.Errorf("opening archive: %w", err)
+	}
+	return f, st.Size(), nil
+}
+
+// Extract is ExtractAt for an absolute or relative path dest, resolved from
+// the file system root. Callers that confine dest to a workspace use
+// ExtractAt with the workspace's root.
 func Extract(ctx context.Context, r io.ReaderAt, size int64, dest string, overwrite bool, lim ExtractLimits) (*ExtractResult, error) {
-	if lim.MaxFiles <= 0 {
-		lim.MaxFiles = DefaultExtractMaxFiles
-	}
-	if lim.MaxBytes <= 0 {
-		lim.MaxBytes = DefaultExtractMaxBytes
-	}
 	if dest == "" {
 		return nil, errors.New("extraction target is not set")
 	}
@@ -72,7 +76,44 @@ func Extract(ctx context.Context, r io.ReaderAt, size int64, dest string, overwr
 	if err != nil {
 		return nil, fmt.Errorf("extraction target: %w", err)
 	}
-	if err := checkDest(dest, overwrite); err != nil {
+	top := filepath.VolumeName(dest) + string(filepath.Separator)
+	rel, err := filepath.Rel(top, dest)
+	if err != nil || rel == "." {
+		return nil, fmt.Errorf("extraction target %s: not a directory below the file system root", dest)
+	}
+	dir, err := os.OpenRoot(top)
+	if err != nil {
+		return nil, fmt.Errorf("extraction target: %w", err)
+	}
+	defer dir.Close()
+	return ExtractAt(ctx, r, size, dir, rel, overwrite, lim)
+}
+
+// ExtractAt unzips r into a new temporary directory next to name (a path
+// under dir), then renames it to name atomically. Every file operation goes
+// through dir, so no symlink, whenever it appears, leads outside it. name
+// must not exist, or must be an empty directory (then it is replaced), or
+// overwrite must be true (then the existing name is moved aside and removed
+// only after the rename succeeded). On any error nothing is left behind: no
+// temp dir, name untouched. name may not be dir itself.
+//
+// The whole archive is refused when any entry is unsafe: a `..` segment, an absolute path (also `C:\` and
+// `\\server` forms; backslashes count as separators), or a symlink. `__MACOSX/`, `.DS_Store` and `._*`
+// entries are skipped. Limits count the bytes actually written, not the sizes the headers claim, and every
+// entry (directories too) counts toward the entry limit. A single top-level directory wrapping everything is
+// kept as is.
+func ExtractAt(ctx context.Context, r io.ReaderAt, size int64, dir *os.Root, name string, overwrite bool, lim ExtractLimits) (*ExtractResult, error) {
+	if lim.MaxFiles <= 0 {
+		lim.MaxFiles = DefaultExtractMaxFiles
+	}
+	if lim.MaxBytes <= 0 {
+		lim.MaxBytes = DefaultExtractMaxBytes
+	}
+	name = filepath.Clean(name)
+	if name == "." || !filepath.IsLocal(name) {
+		return nil, fmt.Errorf("extraction target %q must be a directory below %s, not it or outside it", name, dir.Name())
+	}
+	if err := checkDest(dir, name, overwrite); err != nil {
 		return nil, err
 	}
 	zr, err := zip.NewReader(r, size)
@@ -84,28 +125,34 @@ func Extract(ctx context.Context, r io.ReaderAt, size int64, dest string, overwr
 		return nil, err
 	}
 
-	parent := filepath.Dir(dest)
-	createdFrom, err := mkdirParents(parent)
+	parent, base := filepath.Dir(name), filepath.Base(name)
+	createdFrom, err := mkdirParents(dir, parent)
 	if err != nil {
-		return nil, fmt.Errorf("creating %s: %w", parent, err)
+		return nil, fmt.Errorf("creating %s: %w", parent, pathErrCause(err))
 	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dest)+".extract-*")
+	pdir, err := dir.OpenRoot(parent)
 	if err != nil {
-		removeCreated(parent, createdFrom)
-		return nil, fmt.Errorf("creating a temporary directory next to %s: %w", dest, err)
+		removeCreated(dir, parent, createdFrom)
+		return nil, fmt.Errorf("opening %s: %w", parent, pathErrCause(err))
+	}
+	defer pdir.Close()
+	tmp, err := safefs.MkdirTemp(pdir, ".", "."+base+".extract-", 0o700)
+	if err != nil {
+		removeCreated(dir, parent, createdFrom)
+		return nil, fmt.Errorf("creating a temporary directory next to %s: %w", name, pathErrCause(err))
 	}
 	fail := func(err error) (*ExtractResult, error) {
-		_ = os.RemoveAll(tmp)
-		removeCreated(parent, createdFrom)
+		_ = pdir.RemoveAll(tmp)
+		removeCreated(dir, parent, createdFrom)
 		return nil, err
 	}
-	if err := writeEntries(ctx, tmp, plan, lim, res); err != nil {
+	if err := writeEntries(ctx, pdir, tmp, plan, lim, res); err != nil {
 		return fail(err)
 	}
-	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes it 0700
+	if err := pdir.Chmod(tmp, 0o755); err != nil {
 		return fail(err)
 	}
-	if err := install(tmp, dest, overwrite); err != nil {
+	if err := install(pdir, tmp, base, overwrite); err != nil {
 		return fail(err)
 	}
 	return res, nil
@@ -122,7 +169,7 @@ func planExtraction(files []*zip.File, lim ExtractLimits) ([]plannedEntry, *Extr
 	res := &ExtractResult{Skipped: []string{}}
 	plan := make([]plannedEntry, 0, len(files))
 	kinds := map[string]bool{} // path -> is a directory; catches duplicates and file/directory clashes
-	var nFiles int
+	var nEntries int
 	var declared uint64
 	for _, f := range files {
 		name, err := entryPath(f.Name)
@@ -147,11 +194,13 @@ func planExtraction(files []*zip.File, lim ExtractLimits) ([]plannedEntry, *Extr
 		if err := claim(kinds, name, isDir); err != nil {
 			return nil, nil, err
 		}
+		// Directories count too: an archive of a million empty directories
+		// costs as much to create as a million files.
+		nEntries++
+		if nEntries > lim.MaxFiles {
+			return nil, nil, kindErrorf(ErrLimitExceeded, "archive has more than %d entries (the limit)", lim.MaxFiles)
+		}
 		if !isDir {
-			nFiles++
-			if nFiles > lim.MaxFiles {
-				return nil, nil, kindErrorf(ErrLimitExceeded, "archive has more than %d files (the limit)", lim.MaxFiles)
-			}
 			declared += f.UncompressedSize64
 			if declared > uint64(lim.MaxBytes) { // early refusal; the copy still counts real bytes
 				return nil, nil, kindErrorf(ErrLimitExceeded, "archive expands to more than the %s limit", formatBytes(lim.MaxBytes))
@@ -232,8 +281,8 @@ func claim(kinds map[string]bool, name string, isDir bool) error {
 	return nil
 }
 
-func writeEntries(ctx context.Context, tmp string, plan []plannedEntry, lim ExtractLimits, res *ExtractResult) error {
-	root, err := os.OpenRoot(tmp) // defence in depth: nothing can resolve outside tmp
+func writeEntries(ctx context.Context, parent *os.Root, tmp string, plan []plannedEntry, lim ExtractLimits, res *ExtractResult) error {
+	root, err := parent.OpenRoot(tmp) // nothing can resolve outside tmp
 	if err != nil {
 		return err
 	}
@@ -307,104 +356,93 @@ func extractOne(ctx context.Context, root *os.Root, e plannedEntry, buf []byte, 
 	return nil
 }
 
-// checkDest fails early when dest exists, is not an empty directory and overwrite is false.
-func checkDest(dest string, overwrite bool) error {
-	st, err := os.Lstat(dest)
+// checkDest fails early when name exists, is not an empty directory and overwrite is false.
+func checkDest(dir *os.Root, name string, overwrite bool) error {
+	_, err := dir.Lstat(name)
 	if errors.Is(err, fs.ErrNotExist) || overwrite {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("extraction target %s: %w", dest, pathErrCause(err))
+		return fmt.Errorf("extraction target %s: %w", name, pathErrCause(err))
 	}
-	if st.IsDir() && isEmptyDir(dest) {
+	if safefs.IsEmptyDir(dir, name) {
 		return nil
 	}
-	return fmt.Errorf("%s already exists and is not empty; allow overwriting to replace it", dest)
+	return fmt.Errorf("%s already exists and is not empty; allow overwriting to replace it", filepath.Join(dir.Name(), name))
 }
 
-// install moves the finished tmp directory to dest.
-func install(tmp, dest string, overwrite bool) error {
-	st, err := os.Lstat(dest)
+// install moves the finished tmp directory to dest (both names under parent).
+func install(parent *os.Root, tmp, dest string, overwrite bool) error {
+	st, err := parent.Lstat(dest)
 	if errors.Is(err, fs.ErrNotExist) {
-		return renameInto(tmp, dest)
+		return renameInto(parent, tmp, dest)
 	}
 	if err != nil {
 		return fmt.Errorf("extraction target %s: %w", dest, pathErrCause(err))
 	}
-	if st.IsDir() && isEmptyDir(dest) && os.Remove(dest) == nil {
-		if err := renameInto(tmp, dest); err != nil {
-			_ = os.Mkdir(dest, st.Mode().Perm()) // put the empty directory back
+	if safefs.IsEmptyDir(parent, dest) && parent.Remove(dest) == nil {
+		if err := renameInto(parent, tmp, dest); err != nil {
+			_ = parent.Mkdir(dest, st.Mode().Perm()) // put the empty directory back
 			return err
 		}
 		return nil
 	}
 	if !overwrite {
-		return fmt.Errorf("%s already exists and is not empty; allow overwriting to replace it", dest)
+		return fmt.Errorf("%s already exists and is not empty; allow overwriting to replace it", filepath.Join(parent.Name(), dest))
 	}
-	// Move the old tree into a fresh sibling directory so its name cannot collide, swap, then delete.
-	aside, err := os.MkdirTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".old-*")
+	// Move the old entry (a symlink is moved as itself) into a fresh sibling
+	// directory so its name cannot collide, swap, then delete.
+	aside, err := safefs.MkdirTemp(parent, ".", "."+dest+".old-", 0o700)
 	if err != nil {
-		return fmt.Errorf("moving %s aside: %w", dest, err)
-	}
-	old := filepath.Join(aside, "old")
-	if err := os.Rename(dest, old); err != nil {
-		_ = os.Remove(aside)
 		return fmt.Errorf("moving %s aside: %w", dest, pathErrCause(err))
 	}
-	if err := renameInto(tmp, dest); err != nil {
-		if rerr := os.Rename(old, dest); rerr == nil {
-			_ = os.Remove(aside)
+	old := filepath.Join(aside, "old")
+	if err := parent.Rename(dest, old); err != nil {
+		_ = parent.Remove(aside)
+		return fmt.Errorf("moving %s aside: %w", dest, pathErrCause(err))
+	}
+	if err := renameInto(parent, tmp, dest); err != nil {
+		if rerr := parent.Rename(old, dest); rerr == nil {
+			_ = parent.Remove(aside)
 		}
 		return err
 	}
-	if err := os.RemoveAll(aside); err != nil {
-		return fmt.Errorf("extracted into %s, but could not remove the previous content at %s: %w", dest, aside, err)
+	if err := parent.RemoveAll(aside); err != nil {
+		return fmt.Errorf("extracted into %s, but could not remove the previous content at %s: %w", dest, aside, pathErrCause(err))
 	}
 	return nil
 }
 
-func renameInto(tmp, dest string) error {
-	if err := os.Rename(tmp, dest); err != nil {
+func renameInto(parent *os.Root, tmp, dest string) error {
+	if err := parent.Rename(tmp, dest); err != nil {
 		return fmt.Errorf("moving the extracted files to %s: %w", dest, pathErrCause(err))
 	}
 	return nil
 }
 
-func isEmptyDir(dir string) bool {
-	f, err := os.Open(dir)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	_, err = f.Readdirnames(1)
-	return errors.Is(err, io.EOF)
-}
-
-// mkdirParents creates dir and missing parents; it returns the topmost directory it created ("" if none).
-func mkdirParents(dir string) (string, error) {
+// mkdirParents creates dir (under root) and missing parents; it returns the
+// topmost directory it created ("" if none).
+func mkdirParents(root *os.Root, dir string) (string, error) {
 	top := ""
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Lstat(d); err == nil {
+	for d := dir; d != "."; d = filepath.Dir(d) {
+		if _, err := root.Lstat(d); err == nil {
 			break
 		}
 		top = d
-		if filepath.Dir(d) == d {
-			break
-		}
 	}
 	if top == "" {
 		return "", nil
 	}
-	return top, os.MkdirAll(dir, 0o755)
+	return top, root.MkdirAll(dir, 0o755)
 }
 
 // removeCreated undoes mkdirParents: removes dir and its parents up to top, if they are empty.
-func removeCreated(dir, top string) {
+func removeCreated(root *os.Root, dir, top string) {
 	if top == "" {
 		return
 	}
-	for d := dir; ; d = filepath.Dir(d) {
-		if os.Remove(d) != nil || d == top || filepath.Dir(d) == d {
+	for d := dir; d != "."; d = filepath.Dir(d) {
+		if root.Remove(d) != nil || d == top {
 			return
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"io/fs"
@@ -227,13 +228,45 @@ func TestExtractFileLimit(t *testing.T) {
 	parent := t.TempDir()
 	_, err := extractBytes(data, filepath.Join(parent, "out"), false, ExtractLimits{MaxFiles: 2})
 	assert.ErrorIs(t, err, ErrLimitExceeded)
-	assert.ErrorContains(t, err, "more than 2 files")
+	assert.ErrorContains(t, err, "more than 2 entries")
 	assertNothingLeft(t, parent)
 
-	res, err := extractBytes(data, filepath.Join(parent, "out"), false, ExtractLimits{MaxFiles: 3})
+	// Three files and one directory are four entries: the directory counts.
+	_, err = extractBytes(data, filepath.Join(parent, "out"), false, ExtractLimits{MaxFiles: 3})
+	assert.ErrorIs(t, err, ErrLimitExceeded)
+	assert.ErrorContains(t, err, "more than 3 entries")
+	assertNothingLeft(t, parent)
+
+	res, err := extractBytes(data, filepath.Join(parent, "out"), false, ExtractLimits{MaxFiles: 4})
 	require.NoError(t, err)
 	assert.Equal(t, 3, res.Files)
 	assert.Equal(t, map[string]string{"a": "", "b": "", "c": "", "d/": ""}, readTree(t, filepath.Join(parent, "out")))
+}
+
+// An archive of nothing but directories is bounded like one of files:
+// creating directories costs as much as creating files.
+func TestExtractDirectoryEntriesCountTowardLimit(t *testing.T) {
+	var entries []zipEntry
+	for i := range 50 {
+		entries = append(entries, zipEntry{name: fmt.Sprintf("d%02d/", i), mode: fs.ModeDir | 0o755})
+	}
+	data := makeZip(t, entries...)
+	parent := t.TempDir()
+	_, err := extractBytes(data, filepath.Join(parent, "out"), false, ExtractLimits{MaxFiles: 10})
+	assert.ErrorIs(t, err, ErrLimitExceeded)
+	assertNothingLeft(t, parent)
+}
+
+// A ".." segment is refused even when the cleaned name would land inside
+// the target: such a name is never produced by a packer, only by an attack.
+func TestExtractRefusesDotDotInsideTarget(t *testing.T) {
+	for _, name := range []string{"a/../b", "a/b/../../c", `a\..\b`} {
+		data := makeZip(t, zipEntry{name: "a/x", body: "x"}, zipEntry{name: name, body: "evil"})
+		parent := t.TempDir()
+		_, err := extractBytes(data, filepath.Join(parent, "out"), false, ExtractLimits{})
+		assert.ErrorIs(t, err, ErrUnsafeEntry, name)
+		assertNothingLeft(t, parent)
+	}
 }
 
 // corruptEntry flips bytes in the middle of the named entry's compressed data.

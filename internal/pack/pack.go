@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/safefs"
 )
 
 const (
@@ -62,10 +64,14 @@ var alwaysSkipped = map[string]bool{".git": true, "logs": true, "node_modules": 
 
 // Options configures Zip.
 type Options struct {
-	Root               string // project directory (must exist, be a directory)
-	IncludeNodeModules bool   // node_modules is skipped unless true
-	MaxBytes           int64  // limit on the total uncompressed size of packaged files; 0 = 1 GiB
-	MaxFiles           int    // 0 = 100_000
+	Root string // project directory (must exist, be a directory)
+	// Dir, when set, is Root already opened (through the workspace's root, so
+	// that a directory swapped for a symlink cannot lead outside it); every
+	// file is read through it. The caller closes it.
+	Dir                *os.Root
+	IncludeNodeModules bool  // node_modules is skipped unless true
+	MaxBytes           int64 // limit on the total uncompressed size of packaged files; 0 = 1 GiB
+	MaxFiles           int   // 0 = 100_000
 	// Progress, when set, is called at most every ~64 files / 4 MiB and once at the end; it must be cheap.
 	Progress func(files int, bytes int64)
 }
@@ -88,7 +94,9 @@ func Zip(ctx context.Context, opts Options, w io.Writer) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer p.root.Close()
+	if opts.Dir == nil {
+		defer p.root.Close()
+	}
 
 	cw := &countingWriter{w: w}
 	p.zw = zip.NewWriter(cw)
@@ -172,9 +180,11 @@ func newPacker(ctx context.Context, opts Options) (*packer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("project directory %s: %w", abs, pathErrCause(err))
 	}
-	root, err := os.OpenRoot(real)
-	if err != nil {
-		return nil, fmt.Errorf("project directory %s: %w", abs, pathErrCause(err))
+	root := opts.Dir
+	if root == nil {
+		if root, err = os.OpenRoot(real); err != nil {
+			return nil, fmt.Errorf("project directory %s: %w", abs, pathErrCause(err))
+		}
 	}
 	p := &packer{
 		ctx: ctx, opts: opts, rootAbs: abs, rootReal: real, root: root,
@@ -225,7 +235,10 @@ func (p *packer) readIgnoreFile(rel string) ([]byte, error) {
 	} else if !st.Mode().IsRegular() {
 		return nil, nil
 	}
-	f, err := p.root.Open(open)
+	f, _, err := safefs.OpenRegular(p.root, open)
+	if errors.Is(err, safefs.ErrNotRegular) { // replaced by a FIFO or device since the check
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %w", rel, pathErrCause(err))
 	}
@@ -379,19 +392,17 @@ func (p *packer) addFile(name string, dir *os.Root, open string) error {
 			"project has more than %d files (the limit); add ignore rules (.cloudbaseignore) or deploy an image",
 			p.opts.MaxFiles)
 	}
-	f, err := dir.Open(open)
+	// Opened without blocking and checked once open: an entry replaced by a
+	// FIFO or device since the directory was listed is skipped, never read.
+	f, st, err := safefs.OpenRegular(dir, open)
+	if errors.Is(err, safefs.ErrNotRegular) {
+		p.exclude(name + " (not a regular file)")
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("cannot read %s: %w", name, pathErrCause(err))
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("cannot read %s: %w", name, pathErrCause(err))
-	}
-	if !st.Mode().IsRegular() { // replaced since the directory was listed
-		p.exclude(name + " (not a regular file)")
-		return nil
-	}
 	if size := st.Size(); p.res.Bytes+size > p.opts.MaxBytes { // fail before compressing a huge file
 		return p.tooLarge(p.res.Bytes + size)
 	}

@@ -83,3 +83,62 @@ func realPath(p string) (string, error) {
 	}
 	return filepath.Join(resolved, rest), nil
 }
+
+// Path is a location confined to one workspace root.
+type Path struct {
+	Root string // the resolved workspace root it lies in
+	Rel  string // relative to Root, cleaned; "." is the root itself
+}
+
+// Abs is the path's absolute form.
+func (p Path) Abs() string { return filepath.Join(p.Root, p.Rel) }
+
+// IsRoot reports whether the path is the workspace root itself.
+func (p Path) IsRoot() bool { return p.Rel == "." }
+
+// OpenWorkspace opens the workspace root the path lies in. Every name under
+// the returned *os.Root is resolved by the kernel one component at a time: a
+// directory swapped for a symlink after Locate cannot lead outside it.
+func (p Path) OpenWorkspace() (*os.Root, error) {
+	return os.OpenRoot(p.Root)
+}
+
+// OpenDir opens the path itself (it must be an existing directory) as a root,
+// through the workspace root.
+func (p Path) OpenDir() (*os.Root, error) {
+	ws, err := p.OpenWorkspace()
+	if err != nil {
+		return nil, err
+	}
+	defer ws.Close()
+	return ws.OpenRoot(p.Rel)
+}
+
+// Child is the path of the entry name directly below p; name must be a single
+// local path element.
+func (p Path) Child(name string) (Path, error) {
+	if !filepath.IsLocal(name) || filepath.Base(name) != name {
+		return Path{}, fmt.Errorf("%q is not a plain file name", name)
+	}
+	return Path{Root: p.Root, Rel: filepath.Join(p.Rel, name)}, nil
+}
+
+// Locate is Resolve returning which root the path lies in and where below it.
+func Locate(roots []string, p string) (Path, error) {
+	real, err := Resolve(roots, p)
+	if err != nil {
+		return Path{}, err
+	}
+	for _, r := range roots {
+		rr, err := realPath(r)
+		if err != nil || !within(rr, real) {
+			continue
+		}
+		rel, err := filepath.Rel(rr, real)
+		if err != nil {
+			continue
+		}
+		return Path{Root: rr, Rel: rel}, nil
+	}
+	return Path{}, fmt.Errorf("%w: %s", ErrOutside, p)
+}
