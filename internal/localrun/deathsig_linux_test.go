@@ -16,15 +16,22 @@ import (
 )
 
 // TestChildDiesWithKilledServer: a server killed with SIGKILL cannot run Close;
-// the parent-death signal must end its children anyway.
+// the parent-death signal must end its children anyway, also one that
+// ignores SIGTERM.
 func TestChildDiesWithKilledServer(t *testing.T) {
+	for _, mode := range []string{"serve", "ignore-term"} {
+		t.Run(mode, func(t *testing.T) { childDiesWithKilledServer(t, mode) })
+	}
+}
+
+func childDiesWithKilledServer(t *testing.T, mode string) {
 	exe, err := os.Executable()
 	require.NoError(t, err)
 	dir := makeProject(t, functionPkg, true, nil)
 	server := exec.Command(exe)
 	server.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0", fakeEnv+"=manager",
 		"FAKE_DIR="+dir, "FAKE_PORT="+strconv.Itoa(freePort(t)),
-		"FAKE_NODE="+fakeTool(t, "node"), "FAKE_LOGDIR="+t.TempDir())
+		"FAKE_NODE="+fakeTool(t, "node"), "FAKE_LOGDIR="+t.TempDir(), "FAKE_CHILD_MODE="+mode)
 	out, err := server.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, server.Start())

@@ -47,7 +47,9 @@ func TestEndToEndRealFramework(t *testing.T) {
 	cache := filepath.Join(os.TempDir(), "cloudbase-mcp-localrun-e2e", "functions-framework-"+e2eFrameworkVersion)
 	cached := fileExists(filepath.Join(cache, "node_modules", "@cloudbase", "functions-framework", "bin", "tcb-ff.js"))
 	if cached {
-		require.NoError(t, os.Symlink(filepath.Join(cache, "node_modules"), filepath.Join(dir, "node_modules")))
+		// A copy, not a symlink: run refuses links that lead outside the project.
+		out, err := exec.Command("cp", "-a", filepath.Join(cache, "node_modules"), filepath.Join(dir, "node_modules")).CombinedOutput()
+		require.NoError(t, err, "copying the cached node_modules: %s", out)
 		t.Logf("using cached node_modules from %s", cache)
 	} else {
 		requireRegistry(t, npm)

@@ -49,7 +49,8 @@ func fakeNode() int {
 		return 0
 	}
 	fmt.Printf("fake-node args: %q\n", args)
-	for _, k := range []string{"PORT", "ENABLE_CORS", "ALLOWED_ORIGINS", "RUN_MODE", AgentIDEnv, "SECRET_TOKEN"} {
+	for _, k := range []string{"PORT", "ENABLE_CORS", "ALLOWED_ORIGINS", "RUN_MODE", AgentIDEnv, "SECRET_TOKEN",
+		"TENCENTCLOUD_SECRETKEY", "TENCENTCLOUD_SESSIONTOKEN", "CLOUDBASE_MCP_SANDBOX", "HOME"} {
 		fmt.Printf("env %s=%s\n", k, os.Getenv(k))
 	}
 	wd, _ := os.Getwd()
@@ -99,7 +100,7 @@ func fakeServer() int {
 	m := NewManager(os.Getenv("FAKE_LOGDIR"), nil)
 	info, err := m.Start(context.Background(), Options{
 		ServerName: "orphan", Dir: os.Getenv("FAKE_DIR"), Port: port,
-		NodePath: os.Getenv("FAKE_NODE"), Env: map[string]string{"FAKE_MODE": "serve"},
+		NodePath: os.Getenv("FAKE_NODE"), Env: map[string]string{"FAKE_MODE": envOr("FAKE_CHILD_MODE", "serve")},
 	})
 	if err != nil {
 		fmt.Println("ERROR", err)
@@ -113,6 +114,9 @@ func fakeServer() int {
 // fakeNpm stands in for `npm install` in the current directory.
 func fakeNpm(mode string) int {
 	fmt.Printf("fake-npm %q\n", os.Args[1:])
+	for _, k := range []string{"TENCENTCLOUD_SECRETKEY", "TENCENTCLOUD_SESSIONTOKEN", "CLOUDBASE_MCP_SANDBOX", "HOME"} {
+		fmt.Printf("npm env %s=%s\n", k, os.Getenv(k))
+	}
 	switch mode {
 	case "npm-fail":
 		for i := 1; i <= 20; i++ {

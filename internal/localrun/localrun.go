@@ -38,7 +38,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -161,10 +160,11 @@ type run struct {
 
 func (r *run) active() bool { return r.status == StatusStarting || r.status == StatusRunning }
 
-// NewManager returns a Manager writing logs to logDir ("" = <temp>/cloudbase-mcp-runs), created on demand.
+// NewManager returns a Manager writing logs to logDir ("" = DefaultLogDir()),
+// a directory of this user's only, created on demand.
 func NewManager(logDir string, logger *slog.Logger) *Manager {
 	if logDir == "" {
-		logDir = filepath.Join(os.TempDir(), "cloudbase-mcp-runs")
+		logDir = DefaultLogDir()
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -186,10 +186,14 @@ func normalize(o Options) (Options, error) {
 	if !filepath.IsAbs(o.Dir) {
 		return o, fmt.Errorf("%w: project directory %q is not absolute", ErrInvalidOptions, o.Dir)
 	}
-	o.Dir = filepath.Clean(o.Dir)
 	if st, err := os.Stat(o.Dir); err != nil || !st.IsDir() {
 		return o, fmt.Errorf("%w: project directory %s does not exist or is not a directory; create the project first (manageCloudRun init) or fix targetPath", ErrInvalidOptions, o.Dir)
 	}
+	real, err := filepath.EvalSymlinks(o.Dir) // the symlink policy compares real paths
+	if err != nil {
+		return o, fmt.Errorf("%w: project directory %s: %v", ErrInvalidOptions, o.Dir, err)
+	}
+	o.Dir = real
 	if o.Port == 0 {
 		o.Port = defaultPort
 	}
@@ -203,6 +207,9 @@ func normalize(o Options) (Options, error) {
 	}
 	if o.ReadyTimeout <= 0 {
 		o.ReadyTimeout = defaultReadyTimeout
+	}
+	if err := CheckEnv(o.Env); err != nil {
+		return o, err
 	}
 	return o, nil
 }
@@ -236,6 +243,9 @@ func (m *Manager) Start(ctx context.Context, o Options) (Info, error) {
 	proj, err := inspectProject(o.Dir, o.ServerName)
 	if err != nil {
 		return m.failedInfo(r), err
+	}
+	if err := checkTree(ctx, o.Dir); err != nil {
+		return m.failedInfo(r), m.abortErr(callerCtx, err)
 	}
 	if o.Mode == "" {
 		o.Mode = ModeNormal
@@ -275,6 +285,11 @@ func (m *Manager) Start(ctx context.Context, o Options) (Info, error) {
 	}
 	if !fileExists(tcbff) {
 		return m.failedInfo(r), frameworkMissing(o, proj, needInstall)
+	}
+	if needInstall && o.InstallDeps { // what npm installed is checked too (a file: dependency is a link out)
+		if err := checkTree(ctx, o.Dir); err != nil {
+			return m.failedInfo(r), m.abortErr(callerCtx, err)
+		}
 	}
 
 	report(o.Progress, "start", fmt.Sprintf("starting %s on port %d", frameworkPkg, o.Port))
@@ -386,12 +401,12 @@ func frameworkMissing(o Options, p project, triedInstall bool) error {
 	}
 }
 
-// openLog truncates <logDir>/<serverName>.log for this run.
+// openLog starts <logDir>/<serverName>.log afresh for this run.
 func (m *Manager) openLog(r *run) error {
-	if err := os.MkdirAll(m.logDir, 0o700); err != nil {
-		return fmt.Errorf("cannot create the log directory %s: %w", m.logDir, err)
+	if err := ensurePrivateDir(m.logDir); err != nil {
+		return err
 	}
-	f, err := os.OpenFile(r.logFile, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	f, err := createLog(r.logFile)
 	if err != nil {
 		return fmt.Errorf("cannot create the log file %s: %w", r.logFile, err)
 	}
@@ -417,32 +432,6 @@ func (m *Manager) checkPort(port int, name string) error {
 	}
 	_ = l.Close()
 	return nil
-}
-
-// childEnv: the server's environment, the framework settings, the caller's
-// extra variables (which may override CORS and RUN_MODE), and PORT last because
-// readiness watches that port.
-func childEnv(o Options) []string {
-	env := append(os.Environ(), "ENABLE_CORS=true", "ALLOWED_ORIGINS=*", "RUN_MODE="+o.Mode)
-	if o.Mode == ModeAgent && o.AgentID != "" {
-		env = append(env, AgentIDEnv+"="+o.AgentID)
-	}
-	for _, k := range envKeys(o.Env) {
-		if k == "PORT" {
-			continue
-		}
-		env = append(env, k+"="+o.Env[k])
-	}
-	return append(env, "PORT="+strconv.Itoa(o.Port)) // exec keeps the last of duplicate keys
-}
-
-func envKeys(env map[string]string) []string {
-	keys := make([]string, 0, len(env))
-	for k := range env {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func (m *Manager) infoLocked(r *run, lines int) Info {

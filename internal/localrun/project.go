@@ -2,6 +2,7 @@ package localrun
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/safefs"
 )
 
 const (
@@ -44,17 +47,23 @@ func fileExists(path string) bool {
 }
 
 // inspectProject refuses what run cannot start: no package.json, or a container
-// project (a Dockerfile and no framework dependency).
+// project (a Dockerfile and no framework dependency). The files are read
+// through the project's root: regular files only, bounded, never blocking.
 func inspectProject(dir, serverName string) (project, error) {
 	var p project
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return p, fmt.Errorf("%w: cannot open %s: %v", ErrNotAFunctionProject, dir, err)
+	}
+	defer root.Close()
 	for _, name := range []string{"Dockerfile", "dockerfile"} {
-		if path := filepath.Join(dir, name); fileExists(path) {
+		if data, err := safefs.ReadFile(root, name, safefs.MaxSmallFile); err == nil {
 			p.dockerfile = true
-			p.expose = dockerExpose(path)
+			p.expose = dockerExpose(data)
 			break
 		}
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, "package.json"))
+	raw, err := safefs.ReadFile(root, "package.json", safefs.MaxSmallFile)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		if p.dockerfile {
@@ -104,13 +113,8 @@ func containerError(dir, serverName string, p project) error {
 var exposeLine = regexp.MustCompile(`(?i)^\s*EXPOSE\s+(\d+)`)
 
 // dockerExpose returns the first EXPOSEd port of a Dockerfile, or "".
-func dockerExpose(path string) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
+func dockerExpose(data []byte) string {
+	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
 		if m := exposeLine.FindStringSubmatch(sc.Text()); m != nil {
 			return m[1]
@@ -172,6 +176,7 @@ func runInstall(ctx context.Context, npm, dir string, sink *logSink, progress fu
 	sink.note("npm %s (in %s)", strings.Join(args, " "), dir)
 	cmd := exec.CommandContext(ctx, npm, args...)
 	cmd.Dir = dir
+	cmd.Env = ScrubbedEnviron() // install scripts are the dependencies' code
 	cmd.Stdout, cmd.Stderr = sink, sink
 	setProcAttrs(cmd)
 	cmd.Cancel = func() error { return signalGroup(cmd.Process.Pid, true) }
