@@ -11,6 +11,7 @@ import (
 
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/pack"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tcbr"
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/workspace"
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
@@ -18,7 +19,9 @@ import (
 type deployPlan struct {
 	envID       string
 	svc         string
-	dir         string // resolved targetPath; "" for image deploys without one
+	loc         workspace.Path // targetPath, confined; zero for image deploys without one
+	dir         string         // loc's absolute path, for messages; "" without targetPath
+	project     *projectRoot   // the opened project directory; nil without targetPath
 	imageURL    string
 	cfg         *serverConfig
 	exists      bool
@@ -39,6 +42,9 @@ func (p *Plugin) manageDeploy(ctx context.Context, req mcp.CallToolRequest, a *M
 	if bad != nil {
 		return bad
 	}
+	if plan.project != nil {
+		defer plan.project.Close()
+	}
 	// Package first: a local problem (size, a link out of the project) must
 	// stop the deploy before any network call.
 	var pkgFile string
@@ -46,7 +52,7 @@ func (p *Plugin) manageDeploy(ctx context.Context, req mcp.CallToolRequest, a *M
 	if plan.imageURL == "" {
 		prog.report(0, 0, "packaging "+plan.dir)
 		var err error
-		opts := pack.Options{Root: plan.dir, Progress: func(files int, bytes int64) {
+		opts := pack.Options{Root: plan.dir, Dir: plan.project.root, Progress: func(files int, bytes int64) {
 			prog.report(float64(bytes), 0, fmt.Sprintf("packaging: %d files, %s", files, humanBytes(bytes)))
 		}}
 		if a.DryRun {
@@ -134,7 +140,7 @@ func (p *Plugin) manageDeploy(ctx context.Context, req mcp.CallToolRequest, a *M
 	out["requestId"] = requestID
 	out["status"] = "deploying"
 	if plan.dir != "" {
-		if updated, err := writeCloudbaserc(plan.dir, envID, plan.svc); err != nil {
+		if updated, err := writeCloudbaserc(plan.loc, envID, plan.svc); err != nil {
 			out["warnings"] = append(plan.warnings, warning{Code: "CLOUDBASERC_NOT_WRITTEN", Message: err.Error()})
 		} else {
 			out["cloudbasercUpdated"] = updated
@@ -178,16 +184,18 @@ func (p *Plugin) planLocal(ctx context.Context, a *ManageArgs) (*deployPlan, *mc
 		return nil, invalid("deploy needs targetPath (the project directory) or imageUrl", "Pass the project directory as targetPath.")
 	}
 	if a.TargetPath != "" {
-		dir, bad := p.resolvePath(ctx, a.TargetPath)
+		loc, bad := p.locate(ctx, a.TargetPath)
 		if bad != nil {
 			return nil, bad
 		}
-		st, err := os.Stat(dir)
-		if err != nil || !st.IsDir() {
-			return nil, invalid(fmt.Sprintf("targetPath %s is not a directory", dir), "Pass the project directory (create it with manageCloudRun init).")
+		// Opened once, through the workspace's root: packaging and every read
+		// below go through this handle, whatever happens to the path later.
+		project, err := openProject(loc)
+		if err != nil {
+			return nil, invalid(fmt.Sprintf("targetPath %s is not a directory", loc.Abs()), "Pass the project directory (create it with manageCloudRun init).")
 		}
 		// With imageUrl the directory only receives cloudbaserc.json.
-		plan.dir = dir
+		plan.loc, plan.dir, plan.project = loc, loc.Abs(), project
 	}
 	return plan, nil
 }
@@ -219,7 +227,7 @@ func (p *Plugin) planRemote(ctx context.Context, plan *deployPlan, a *ManageArgs
 	case a.ServerType != "":
 		plan.serviceType, plan.typeReason = a.ServerType, "serverType argument"
 	default:
-		plan.serviceType, plan.typeReason = detectServiceType(plan.dir, plan.cfg)
+		plan.serviceType, plan.typeReason = detectServiceType(plan.project, plan.cfg)
 	}
 	if plan.releaseType == "GRAY" && !plan.exists {
 		return invalid("releaseType GRAY needs an existing service with a live version",
@@ -238,13 +246,17 @@ func (p *Plugin) planRemote(ctx context.Context, plan *deployPlan, a *ManageArgs
 		if plan.cfg != nil && plan.cfg.BuildDir != nil {
 			buildDir = *plan.cfg.BuildDir
 		}
-		df := filepath.Join(plan.dir, filepath.FromSlash(buildDir), filepath.FromSlash(dockerfile))
-		if _, err := os.Stat(df); err != nil {
-			return invalid(fmt.Sprintf("a container service is built from %s, and there is none in %s", filepath.ToSlash(filepath.Join(buildDir, dockerfile)), plan.dir),
+		df, err := dockerfilePath(buildDir, dockerfile)
+		if err != nil {
+			return invalid(err.Error(), "Name the Dockerfile and build directory relative to targetPath.")
+		}
+		content, err := plan.project.read(df)
+		if err != nil {
+			return invalid(fmt.Sprintf("a container service is built from %s, and there is none in %s", filepath.ToSlash(df), plan.dir),
 				"Add a Dockerfile, set serverConfig.Dockerfile to its name, or pass serverType: function for a Node.js function project.")
 		}
 		if plan.cfg == nil || plan.cfg.Port == nil {
-			plan.port = exposedPort(df)
+			plan.port = exposedPort(content)
 		}
 	}
 	if plan.serviceType == "function" {
@@ -252,7 +264,7 @@ func (p *Plugin) planRemote(ctx context.Context, plan *deployPlan, a *ManageArgs
 			return invalid(fmt.Sprintf("function services listen on port 3000, not %d", *plan.cfg.Port), "Drop serverConfig.Port.")
 		}
 		if plan.imageURL == "" {
-			if _, err := os.Stat(filepath.Join(plan.dir, "package.json")); err != nil {
+			if !plan.project.hasFile("package.json") {
 				return invalid("a function service needs package.json in "+plan.dir, "Create the project with manageCloudRun init (template helloworld), or deploy a container with a Dockerfile.")
 			}
 		}
@@ -291,6 +303,23 @@ func (p *Plugin) planRemote(ctx context.Context, plan *deployPlan, a *ManageArgs
 		return invalid("the project directory has no files to deploy after the ignore rules", "Check targetPath and your .gitignore / .cloudbaseignore.")
 	}
 	return nil
+}
+
+// dockerfilePath is where the build reads the Dockerfile, relative to the
+// project; both parts must stay inside it.
+func dockerfilePath(buildDir, dockerfile string) (string, error) {
+	df, err := projectRel("Dockerfile", dockerfile)
+	if err != nil {
+		return "", err
+	}
+	if buildDir == "" {
+		return df, nil
+	}
+	bd, err := projectRel("BuildDir", buildDir)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(bd, df), nil
 }
 
 // envGuard refuses to create a service on an env without CloudRun: the

@@ -1,87 +1,18 @@
 package cloudrun
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/pack"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tcbr"
-	"github.com/cloudbase-mcp/cloudbase-mcp/internal/workspace"
 	"github.com/mark3labs/mcp-go/mcp"
 )
-
-// resolvePath confines a targetPath to the workspace: the client's roots
-// when the call resolved them (workspaceRoots), else the configured workspace.
-func (p *Plugin) resolvePath(ctx context.Context, target string) (string, *mcp.CallToolResult) {
-	roots := rootsFrom(ctx)
-	if len(roots) == 0 {
-		root := p.cfg.Workspace
-		if root == "" {
-			root = "."
-		}
-		roots = []string{root}
-	}
-	dir, err := workspace.Resolve(roots, target)
-	if err != nil {
-		return "", invalid("targetPath "+target+": "+err.Error(),
-			"Use a path inside the workspace ("+strings.Join(roots, " or ")+"), absolute or relative to it. The workspace is the client's roots when it offers them, else CLOUDBASE_MCP_WORKSPACE, else the server's working directory.")
-	}
-	return dir, nil
-}
-
-// detectServiceType: a Dockerfile means container; a functions-framework or
-// aiagent-framework dependency means function; otherwise container.
-func detectServiceType(dir string, cfg *serverConfig) (string, string) {
-	if cfg != nil && cfg.Dockerfile != nil && *cfg.Dockerfile != "" {
-		return "container", "serverConfig.Dockerfile is set"
-	}
-	if _, err := os.Stat(filepath.Join(dir, "Dockerfile")); err == nil {
-		return "container", "the project has a Dockerfile"
-	}
-	if b, err := os.ReadFile(filepath.Join(dir, "package.json")); err == nil {
-		var pkg struct {
-			Dependencies map[string]string `json:"dependencies"`
-		}
-		if json.Unmarshal(b, &pkg) == nil {
-			for _, dep := range []string{"@cloudbase/aiagent-framework", "@cloudbase/functions-framework"} {
-				if _, ok := pkg.Dependencies[dep]; ok {
-					return "function", "package.json depends on " + dep
-				}
-			}
-		}
-	}
-	return "container", "no Dockerfile and no functions-framework dependency (default)"
-}
-
-// exposedPort reads the first EXPOSE of a Dockerfile; 80 when there is none.
-func exposedPort(dockerfile string) int64 {
-	f, err := os.Open(dockerfile)
-	if err != nil {
-		return 80
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) >= 2 && strings.EqualFold(fields[0], "EXPOSE") {
-			port := strings.SplitN(fields[1], "/", 2)[0]
-			if n, err := strconv.ParseInt(port, 10, 64); err == nil && n > 0 && n < 65536 {
-				return n
-			}
-		}
-	}
-	return 80
-}
 
 // upload gets a ticket and PUTs the package with the ticket's headers.
 func (p *Plugin) upload(ctx context.Context, prog *progress, plan *deployPlan, file string, pkg *pack.Result) (tcbr.DeployParam, *mcp.CallToolResult) {
@@ -282,39 +213,4 @@ func (p *Plugin) probeRegistration(ctx context.Context, envID, svc string, taskI
 	}
 	reg.buildID, reg.runID, reg.status = rec.BuildId, rec.RunId, rec.Status
 	reg.registered = (!reg.image && rec.BuildId > 0) || (reg.image && rec.RunId != "")
-}
-
-// --- cloudbaserc.json
-
-// writeCloudbaserc records {envId, cloudrun: {name}} in the project's
-// cloudbaserc.json, merging into an existing file instead of replacing it.
-func writeCloudbaserc(dir, envID, svc string) (bool, error) {
-	file := filepath.Join(dir, "cloudbaserc.json")
-	doc := map[string]any{}
-	if b, err := os.ReadFile(file); err == nil {
-		if err := json.Unmarshal(b, &doc); err != nil {
-			return false, fmt.Errorf("cloudbaserc.json exists but is not JSON; left it unchanged: %w", err)
-		}
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return false, err
-	}
-	cr, _ := doc["cloudrun"].(map[string]any)
-	if doc["envId"] == envID && cr != nil && cr["name"] == svc {
-		return false, nil
-	}
-	doc["envId"] = envID
-	if cr == nil {
-		cr = map[string]any{}
-	}
-	cr["name"] = svc
-	doc["cloudrun"] = cr
-	b, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
-		return false, err
-	}
-	tmp := file + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return false, err
-	}
-	return true, os.Rename(tmp, file)
 }

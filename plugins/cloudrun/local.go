@@ -16,47 +16,31 @@ import (
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/pack"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tcbr"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/templates"
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/workspace"
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // maxTemplateZip bounds a remote template download.
 const maxTemplateZip = 64 << 20
 
-// projectDir resolves <targetPath or the workspace root>/<serverName>.
-func (p *Plugin) projectDir(ctx context.Context, target, name string) (string, *mcp.CallToolResult) {
-	if target == "" {
-		target = "."
-	}
-	base, bad := p.resolvePath(ctx, target)
-	if bad != nil {
-		return "", bad
-	}
-	return filepath.Join(base, name), nil
-}
-
-// serviceDir is targetPath when given, else <workspace root>/<serverName>:
-// the directory download writes and run starts from.
-func (p *Plugin) serviceDir(ctx context.Context, target, name string) (string, *mcp.CallToolResult) {
-	if target != "" {
-		return p.resolvePath(ctx, target)
-	}
-	return p.projectDir(ctx, "", name)
-}
-
 // clearToWrite lets init, download and createAgent write dir: at once when
 // it is empty or missing or force is set; over existing files only when the
 // user confirms (elicitation; a.Force is then set) or the call says force.
-func (p *Plugin) clearToWrite(ctx context.Context, req mcp.CallToolRequest, a *ManageArgs, dir string, retry map[string]any) *mcp.CallToolResult {
+func (p *Plugin) clearToWrite(ctx context.Context, req mcp.CallToolRequest, a *ManageArgs, loc workspace.Path, retry map[string]any) *mcp.CallToolResult {
+	if bad := refuseWorkspaceRoot(loc, a.Action); bad != nil {
+		return bad
+	}
 	if a.Force {
 		return nil
 	}
-	entries, err := os.ReadDir(dir)
-	if err != nil || len(entries) == 0 {
+	n := entryCount(loc)
+	if n == 0 {
 		return nil
 	}
-	why := fmt.Sprintf("%s holds %d entries, which %s would replace", dir, len(entries), a.Action)
+	dir := loc.Abs()
+	why := fmt.Sprintf("%s holds %d entries, which %s would replace", dir, n, a.Action)
 	switch c, res := p.askUser(ctx, req, a.Action+"|"+dir, "Replace "+filepath.Base(dir),
-		fmt.Sprintf("%s: %s would replace the directory %s, which holds %d entries. Replace it?", ManageToolName, a.Action, dir, len(entries))); c {
+		fmt.Sprintf("%s: %s would replace the directory %s, which holds %d entries. Replace it?", ManageToolName, a.Action, dir, n)); c {
 	case accepted:
 		a.Force = true
 		return nil
@@ -131,7 +115,7 @@ func (p *Plugin) manageInit(ctx context.Context, req mcp.CallToolRequest, a *Man
 		if err := templates.WriteZip(id, &zipped); err != nil {
 			return failure{What: "Could not prepare template " + id, Why: err.Error()}.result()
 		}
-		res, err = pack.Extract(ctx, bytes.NewReader(zipped.Bytes()), int64(zipped.Len()), dest, a.Force, pack.ExtractLimits{})
+		res, err = extractInto(ctx, bytes.NewReader(zipped.Bytes()), int64(zipped.Len()), dest, a.Force)
 		source, serverType = "embedded", t.ServerType
 	}
 	if err != nil {
@@ -139,12 +123,12 @@ func (p *Plugin) manageInit(ctx context.Context, req mcp.CallToolRequest, a *Man
 	}
 	files := listFiles(dest)
 	out := map[string]any{"serverName": a.ServerName, "template": id, "source": source, "serviceType": serverType,
-		"projectDir": dest, "files": files, "fileCount": res.Files}
+		"projectDir": dest.Abs(), "files": files, "fileCount": res.Files}
 	if remoteErr != nil && source == "embedded" {
 		out["notice"] = "The remote template list is unreachable (" + remoteErr.Error() + "); used the template built into this server."
 	}
 	p.recordProject(out, dest, a.ServerName)
-	out["nextSteps"] = projectNextSteps(a.ServerName, dest, serverType)
+	out["nextSteps"] = projectNextSteps(a.ServerName, dest.Abs(), serverType)
 	return success(out)
 }
 
@@ -171,7 +155,7 @@ func projectNextSteps(svc, dir, serverType string) []*NextStep {
 }
 
 // recordProject writes cloudbaserc.json when an env is known.
-func (p *Plugin) recordProject(out map[string]any, dir, svc string) {
+func (p *Plugin) recordProject(out map[string]any, dir workspace.Path, svc string) {
 	envID := p.cfg.EnvID
 	if envID == "" {
 		p.envMu.Lock()
@@ -189,28 +173,24 @@ func (p *Plugin) recordProject(out map[string]any, dir, svc string) {
 	out["cloudbasercUpdated"] = updated
 }
 
-// listFiles returns the files under dir, relative and sorted.
-func listFiles(dir string) []string {
-	files := []string{}
-	_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			rel, _ := filepath.Rel(dir, path)
-			files = append(files, filepath.ToSlash(rel))
-		}
-		return nil
-	})
-	sort.Strings(files)
-	return files
-}
-
 // extractURL downloads a zip into a temp file and extracts it atomically.
-func (p *Plugin) extractURL(ctx context.Context, url, dest string, overwrite bool, limit int64) (*pack.ExtractResult, error) {
+func (p *Plugin) extractURL(ctx context.Context, url string, dest workspace.Path, overwrite bool, limit int64) (*pack.ExtractResult, error) {
 	tmp, err := p.downloadTemp(ctx, url, limit, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer os.Remove(tmp)
-	return pack.ExtractFile(ctx, tmp, dest, overwrite, pack.ExtractLimits{})
+	return p.extractFileInto(ctx, tmp, dest, overwrite)
+}
+
+// extractInto extracts a zip into dest through the workspace's root.
+func extractInto(ctx context.Context, r io.ReaderAt, size int64, dest workspace.Path, overwrite bool) (*pack.ExtractResult, error) {
+	ws, err := dest.OpenWorkspace()
+	if err != nil {
+		return nil, err
+	}
+	defer ws.Close()
+	return pack.ExtractAt(ctx, r, size, ws, dest.Rel, overwrite, pack.ExtractLimits{})
 }
 
 // downloadTemp GETs url into a temp file, bounded by limit bytes.
@@ -298,15 +278,15 @@ func (p *Plugin) manageDownload(ctx context.Context, req mcp.CallToolRequest, a 
 		return failure{What: "Could not download " + version.VersionName, Why: err.Error(), Hint: "Nothing was written. Call again."}.result()
 	}
 	defer os.Remove(tmp)
-	res, err := pack.ExtractFile(ctx, tmp, dest, a.Force, pack.ExtractLimits{})
+	res, err := p.extractFileInto(ctx, tmp, dest, a.Force)
 	if err != nil {
 		return failure{What: "Could not extract the package of " + version.VersionName, Why: err.Error(),
 			Hint: "Nothing was written: the package was refused as a whole."}.result()
 	}
-	out := map[string]any{"envId": envID, "serverName": svc, "version": version.VersionName, "targetPath": dest,
+	out := map[string]any{"envId": envID, "serverName": svc, "version": version.VersionName, "targetPath": dest.Abs(),
 		"fileCount": res.Files, "bytes": res.Bytes, "skipped": nonNil(res.Skipped)}
 	p.recordProject(out, dest, svc)
-	out["nextSteps"] = projectNextSteps(svc, dest, serviceTypeOf(detail))
+	out["nextSteps"] = projectNextSteps(svc, dest.Abs(), serviceTypeOf(detail))
 	return success(out)
 }
 
@@ -369,15 +349,25 @@ func (p *Plugin) manageCreateAgent(ctx context.Context, req mcp.CallToolRequest,
 	if err := zw.Close(); err != nil {
 		return failure{What: "Could not scaffold the agent", Why: err.Error()}.result()
 	}
-	if _, err := pack.Extract(ctx, bytes.NewReader(zipped.Bytes()), int64(zipped.Len()), dest, a.Force, pack.ExtractLimits{}); err != nil {
+	if _, err := extractInto(ctx, bytes.NewReader(zipped.Bytes()), int64(zipped.Len()), dest, a.Force); err != nil {
 		return failure{What: "Could not write the agent project", Why: err.Error(), Hint: "Nothing was written."}.result()
 	}
 	out := map[string]any{"serverName": a.ServerName, "botId": botID, "agentName": agentName, "botTag": botTag,
-		"projectDir": dest, "files": names, "serviceType": "function"}
+		"projectDir": dest.Abs(), "files": names, "serviceType": "function"}
 	p.recordProject(out, dest, a.ServerName)
 	out["nextSteps"] = []*NextStep{
-		manageNext("run", map[string]any{"serverName": a.ServerName, "targetPath": dest, "runOptions": map[string]any{"runMode": "agent", "agentId": botID}}, "run the agent locally"),
-		manageNext("deploy", map[string]any{"serverName": a.ServerName, "targetPath": dest}, "deploy the agent as a function service"),
+		manageNext("run", map[string]any{"serverName": a.ServerName, "targetPath": dest.Abs(), "runOptions": map[string]any{"runMode": "agent", "agentId": botID}}, "run the agent locally"),
+		manageNext("deploy", map[string]any{"serverName": a.ServerName, "targetPath": dest.Abs()}, "deploy the agent as a function service"),
 	}
 	return success(out)
+}
+
+// extractFileInto is extractInto for a zip file on disk.
+func (p *Plugin) extractFileInto(ctx context.Context, zipPath string, dest workspace.Path, overwrite bool) (*pack.ExtractResult, error) {
+	ws, err := dest.OpenWorkspace()
+	if err != nil {
+		return nil, err
+	}
+	defer ws.Close()
+	return pack.ExtractFileAt(ctx, zipPath, ws, dest.Rel, overwrite, pack.ExtractLimits{})
 }

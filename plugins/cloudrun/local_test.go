@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/templates"
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/workspace"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -34,7 +35,7 @@ func TestInitEveryTemplate(t *testing.T) {
 					assert.Equal(t, dir, out["projectDir"])
 					want, err := templates.Files(tpl.Identifier)
 					require.NoError(t, err)
-					got := listFiles(dir)
+					got := listFiles(workspace.Path{Root: h.cfg.Workspace, Rel: name})
 					assert.Subset(t, got, want)
 					assert.Contains(t, got, "cloudbaserc.json")
 					steps := out["nextSteps"].([]any)

@@ -13,11 +13,11 @@ import (
 // answers.
 func (p *Plugin) manageRun(ctx context.Context, req mcp.CallToolRequest, a *ManageArgs) *mcp.CallToolResult {
 	prog := newProgress(ctx, req)
-	dir, bad := p.serviceDir(ctx, a.TargetPath, a.ServerName)
+	loc, bad := p.serviceDir(ctx, a.TargetPath, a.ServerName)
 	if bad != nil {
 		return bad
 	}
-	o := localrun.Options{ServerName: a.ServerName, Dir: dir, InstallDeps: true, Mode: "normal",
+	o := localrun.Options{ServerName: a.ServerName, Dir: loc.Abs(), InstallDeps: true, Mode: "normal",
 		Progress: func(stage, message string) { prog.report(0, 0, stage+": "+message) }}
 	if ro := a.RunOptions; ro != nil {
 		if ro.Port != nil {
@@ -38,6 +38,10 @@ func (p *Plugin) manageRun(ctx context.Context, req mcp.CallToolRequest, a *Mana
 	case err != nil:
 		f := failure{What: "Could not run " + a.ServerName + " locally", Why: err.Error()}
 		switch {
+		case errors.Is(err, localrun.ErrInvalidOptions):
+			return invalid(err.Error(), "Fix runOptions (or targetPath) and call again.")
+		case errors.Is(err, localrun.ErrOutsideProject):
+			f.Hint = "Nothing was started. Replace the link with real files inside the project, then call run again."
 		case errors.Is(err, localrun.ErrContainerProject):
 			f.Hint = "run starts function-mode services; build and run a container project with Docker, or deploy it."
 		case errors.Is(err, localrun.ErrNodeMissing), errors.Is(err, localrun.ErrNpmMissing):
