@@ -51,13 +51,17 @@ func serve(args []string) error {
 
 	stdio := mcpserver.NewStdioServer(built.Server)
 	stdio.SetErrorLogger(log.New(slogWriter{logger}, "", 0))
+	// The guard bounds each message and tells us when stdin ends, even if
+	// the transport is still waiting for calls to return.
+	guard := server.NewStdioGuard(os.Stdin, os.Stdout, server.MaxMessage, logger)
 	done := make(chan error, 1)
-	go func() { done <- stdio.Listen(ctx, os.Stdin, os.Stdout) }()
+	go func() { done <- stdio.Listen(ctx, guard, guard.Stdout()) }()
 
 	listening := true
 	select {
-	case err = <-done: // stdin closed
+	case err = <-done: // stdin closed and every call returned
 		listening = false
+	case <-guard.EOF(): // stdin closed: calls still running get shutdownGrace
 	case <-ctx.Done(): // SIGTERM or SIGINT: Listen cancels in-flight calls
 	}
 	// Local runs stop while in-flight calls wind down, not after them: the

@@ -8,9 +8,10 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/safefs"
 )
 
 // Credential sources (Credentials.Source).
@@ -161,7 +162,7 @@ func (l *loader) credentialsFile() (candidate, bool) {
 	} else {
 		return candidate{}, false
 	}
-	data, err := os.ReadFile(path)
+	data, err := safefs.ReadFilePath(path, safefs.MaxSmallFile)
 	if err != nil {
 		if explicit || !errors.Is(err, fs.ErrNotExist) {
 			l.warnf("credentials file: %v", err)

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/safefs"
 )
 
 // readConfigFile loads the JSON config file: --config, else
@@ -37,7 +39,7 @@ func (l *loader) readConfigFile() error {
 		path = filepath.Join(l.src.UserConfigDir, "cloudbase-mcp", "config.json")
 	}
 
-	data, err := os.ReadFile(path)
+	data, err := safefs.ReadFilePath(path, safefs.MaxSmallFile)
 	if err != nil {
 		if !explicit && errors.Is(err, fs.ErrNotExist) {
 			return nil
@@ -131,9 +133,16 @@ func (l *loader) envIDFromWorkspace() {
 	if l.cfg.EnvID != "" || l.cfg.Workspace == "" {
 		return
 	}
+	// The workspace is the user's project: read through its root, so a link
+	// out of it, a FIFO or a huge file cannot leak, block or bloat the start.
+	root, err := os.OpenRoot(l.cfg.Workspace)
+	if err != nil {
+		return
+	}
+	defer root.Close()
 	for _, name := range workspaceEnvFiles {
 		path := filepath.Join(l.cfg.Workspace, name)
-		data, err := os.ReadFile(path)
+		data, err := safefs.ReadFile(root, name, safefs.MaxSmallFile)
 		if err != nil {
 			if !errors.Is(err, fs.ErrNotExist) {
 				l.warnf("reading envId: %v", err)

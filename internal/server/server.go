@@ -25,6 +25,9 @@ type Tool struct {
 	Tool     mcp.Tool
 	Handler  mcpserver.ToolHandlerFunc
 	ReadOnly bool
+	// Refused, when set, hears of every call refused before Handler ran
+	// (argument limits, schema check), e.g. to audit it.
+	Refused Refusal
 }
 
 // Plugin is a named group of tools.
@@ -81,6 +84,7 @@ func New(opts Options, plugins ...Plugin) (*Built, error) {
 	}
 	var tools []mcpserver.ServerTool
 	var toolNames, enabledNames []string
+	refusals := map[string]Refusal{}
 	for _, p := range enabled {
 		enabledNames = append(enabledNames, p.Name())
 		if s := strings.TrimSpace(p.Instructions()); s != "" {
@@ -94,6 +98,9 @@ func New(opts Options, plugins ...Plugin) (*Built, error) {
 				return nil, fmt.Errorf("tool %s: %w", t.Tool.Name, err)
 			}
 			tools = append(tools, mcpserver.ServerTool{Tool: t.Tool, Handler: t.Handler})
+			if t.Refused != nil {
+				refusals[t.Tool.Name] = t.Refused
+			}
 			toolNames = append(toolNames, t.Tool.Name)
 		}
 	}
@@ -105,10 +112,13 @@ func New(opts Options, plugins ...Plugin) (*Built, error) {
 		// The first middleware is the outermost: every call is logged,
 		// including those refused by validation.
 		mcpserver.WithToolHandlerMiddleware(logCalls(logger)),
+		mcpserver.WithToolHandlerMiddleware(noticeRefusals(refusals)),
+		mcpserver.WithToolHandlerMiddleware(limitArguments),
 		// Our own schema validation instead of WithInputSchemaValidation: it
 		// must coerce "42" to 42 before checking, and its messages name the
 		// valid keys and values so the model can correct itself.
 		mcpserver.WithToolHandlerMiddleware(validator.middleware),
+		mcpserver.WithToolHandlerMiddleware(markReached),
 	}
 	if len(tools) > 0 {
 		srvOpts = append(srvOpts, mcpserver.WithToolCapabilities(false))

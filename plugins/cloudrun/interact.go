@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	pathpkg "path"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -49,10 +50,12 @@ func clientCaps(ctx context.Context) mcp.ClientCapabilities {
 
 // --- confirmation
 
-// confirmer binds confirmations to what they confirm: the requestState of a
-// multi round-trip exchange is an HMAC of the subject under a key that lives
-// only in this process, so an answer given for one delete cannot be replayed
-// for another.
+// confirmer binds the answers of a multi round-trip exchange to the question
+// the server asked: the requestState it hands out is an HMAC, under a key that
+// lives only in this process, of what was asked ("roots", or a confirmation
+// of one exact subject). An answer is only taken with a state that verifies
+// for that question, so a confirmation given for one delete cannot be
+// replayed for another, and roots the server never asked for are ignored.
 type confirmer struct{ key []byte }
 
 func newConfirmer() *confirmer {
@@ -61,10 +64,23 @@ func newConfirmer() *confirmer {
 	return &confirmer{key: k}
 }
 
-func (c *confirmer) state(subject string) string {
+// Question kinds bound into a state.
+const (
+	askConfirm = "confirm"
+	askRoots   = "roots"
+)
+
+func (c *confirmer) state(kind, subject string) string {
 	m := hmac.New(sha256.New, c.key)
+	m.Write([]byte(kind))
+	m.Write([]byte{0})
 	m.Write([]byte(subject))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// verify reports whether state is the one handed out for (kind, subject).
+func (c *confirmer) verify(state, kind, subject string) bool {
+	return state != "" && hmac.Equal([]byte(state), []byte(c.state(kind, subject)))
 }
 
 // confirmation is the outcome of asking the user.
@@ -88,16 +104,16 @@ func (p *Plugin) askUser(ctx context.Context, req mcp.CallToolRequest, subject, 
 		RequestedSchema: map[string]any{
 			"type": "object",
 			"properties": map[string]any{
-				"confirm": map[string]any{"type": "boolean", "title": title, "description": message, "default": true},
+				"confirm": map[string]any{"type": "boolean", "title": title, "description": message, "default": false},
 			},
 			"required": []string{"confirm"},
 		},
 	}
-	state := p.confirm.state(subject)
 	var result *mcp.ElicitationResult
 	if mcpserver.IsModernRequest(ctx) {
 		result = mcpserver.ElicitationResponse(req.Params.InputResponses, inputConfirm)
-		if result == nil || !hmac.Equal([]byte(req.Params.RequestState), []byte(state)) {
+		if result == nil || !p.confirm.verify(req.Params.RequestState, askConfirm, subject) {
+			state := p.confirm.state(askConfirm, subject)
 			return answered, mcpserver.NewInputRequestBuilder(state).Elicit(inputConfirm, params).ToolResult()
 		}
 	} else {
@@ -133,21 +149,16 @@ func (p *Plugin) askUser(ctx context.Context, req mcp.CallToolRequest, subject, 
 	}.result()
 }
 
-// confirmed reads the "confirm" answer; an accepted form without it counts as yes.
+// confirmed reads the "confirm" answer: only an object with confirm: true is
+// a yes. Anything else (no content, a string, confirm missing or false)
+// counts as a decline: a destructive action needs an explicit yes.
 func confirmed(content any) bool {
 	m, ok := content.(map[string]any)
 	if !ok {
-		return true
+		return false
 	}
-	switch v := m["confirm"].(type) {
-	case bool:
-		return v
-	case string:
-		return strings.EqualFold(v, "true") || strings.EqualFold(v, "yes")
-	case nil:
-		return true
-	}
-	return false
+	v, ok := m["confirm"].(bool)
+	return ok && v
 }
 
 // --- roots
@@ -224,14 +235,16 @@ func (p *Plugin) workspaceRoots(ctx context.Context, req mcp.CallToolRequest) ([
 		return []string{fallback}, nil
 	}
 	id := sessionID(ctx)
-	if answer := mcpserver.RootsResponse(req.Params.InputResponses, inputRoots); answer != nil {
-		p.roots.set(id, rootPaths(answer.Roots))
+	// Roots are only taken from an answer to the server's own question.
+	if answer := mcpserver.RootsResponse(req.Params.InputResponses, inputRoots); answer != nil &&
+		p.confirm.verify(req.Params.RequestState, askRoots, "") {
+		p.roots.set(id, p.rootPaths(answer.Roots))
 	}
 	st := p.roots.get(id)
 	paths := st.paths
 	if !st.asked {
 		if mcpserver.IsModernRequest(ctx) {
-			return nil, mcpserver.NewInputRequestBuilder(req.Params.RequestState).Roots(inputRoots).ToolResult()
+			return nil, mcpserver.NewInputRequestBuilder(p.confirm.state(askRoots, "")).Roots(inputRoots).ToolResult()
 		}
 		paths = p.askRoots(ctx)
 		p.roots.set(id, paths)
@@ -257,26 +270,86 @@ func (p *Plugin) askRoots(ctx context.Context) []string {
 		}
 		return nil
 	}
-	paths := rootPaths(res.Roots)
+	paths := p.rootPaths(res.Roots)
 	p.log.Info("workspace roots from the client", "roots", paths)
 	return paths
 }
 
-// rootPaths keeps the file:// roots, as local paths.
-func rootPaths(list []mcp.Root) []string {
+// rootPaths keeps the roots that are plain local file:// URIs, as paths;
+// the others are logged and ignored.
+func (p *Plugin) rootPaths(list []mcp.Root) []string {
 	var out []string
 	for _, r := range list {
-		u, err := url.Parse(r.URI)
-		if err != nil || u.Scheme != "file" || u.Path == "" {
+		path, err := rootPath(r.URI, runtime.GOOS == "windows")
+		if err != nil {
+			p.log.Warn("ignoring a root the client offered", "uri", truncate(r.URI, 200), "err", err)
 			continue
 		}
-		path := u.Path
-		if runtime.GOOS == "windows" {
-			path = strings.TrimPrefix(path, "/")
-		}
-		out = append(out, filepath.Clean(filepath.FromSlash(path)))
+		out = append(out, path)
 	}
 	return out
+}
+
+// rootPath turns a file:// root URI into a local path. Only the plain forms
+// real clients send are taken: no host but localhost, no query or fragment,
+// no ".." segment, no percent-encoded separator, NUL or control character
+// (which would make the path mean something else once decoded). On Windows
+// the path must start with a drive letter: file:///C:/src and
+// file:///c%3A/src are C:\src.
+func rootPath(uri string, windows bool) (string, error) {
+	u, err := url.Parse(uri)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("not a URI: %w", err)
+	case !strings.EqualFold(u.Scheme, "file"):
+		return "", errors.New("not a file:// URI")
+	case u.Host != "" && !strings.EqualFold(u.Host, "localhost"):
+		return "", errors.New("a file URI with a host names another machine")
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "":
+		return "", errors.New("a file URI with user info, a query or a fragment")
+	}
+	raw := strings.ToLower(u.EscapedPath())
+	for i := strings.IndexByte(raw, '%'); i >= 0; i = strings.IndexByte(raw, '%') {
+		if len(raw) < i+3 {
+			return "", errors.New("a truncated percent-encoding")
+		}
+		code := raw[i+1 : i+3]
+		if code == "2f" || code == "5c" || code < "20" || code == "7f" {
+			return "", fmt.Errorf("an encoded separator or control character (%%%s)", code)
+		}
+		raw = raw[i+3:]
+	}
+	path := u.Path
+	if path == "" || path[0] != '/' || strings.ContainsRune(path, 0) || strings.ContainsRune(path, '\\') {
+		return "", errors.New("not an absolute path")
+	}
+	for seg := range strings.SplitSeq(path, "/") {
+		if seg == ".." {
+			return "", errors.New("a .. segment")
+		}
+	}
+	if !windows {
+		return filepath.Clean(path), nil
+	}
+	// /C:/dir → C:\dir
+	if len(path) < 3 || path[2] != ':' || !isLetter(path[1]) || (len(path) > 3 && path[3] != '/') {
+		return "", errors.New("not a drive path (file:///C:/...)")
+	}
+	clean := pathpkg.Clean(path[1:])
+	if len(clean) == 2 { // "C:" alone
+		clean += "/"
+	}
+	return strings.ReplaceAll(clean, "/", `\`), nil
+}
+
+func isLetter(b byte) bool { return b|0x20 >= 'a' && b|0x20 <= 'z' }
+
+// truncate shortens s for a log line.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 type rootsKey struct{}
