@@ -39,6 +39,7 @@ func (p *Plugin) manageUpdateConfig(ctx context.Context, a *ManageArgs) *mcp.Cal
 	if remote == nil {
 		remote = &tcbr.ServerBaseConfig{}
 	}
+	rememberSecrets(ctx, remoteEnvParams(remote.EnvParams))
 	if detail.BaseInfo != nil && detail.BaseInfo.ServerType == "function" && cfg.Port != nil && *cfg.Port != 3000 {
 		return invalid(fmt.Sprintf("function services listen on port 3000, not %d", *cfg.Port), "Drop serverConfig.Port.")
 	}

@@ -281,6 +281,7 @@ func (p *Plugin) planRemote(ctx context.Context, plan *deployPlan, a *ManageArgs
 		plan.items, plan.kept = m.items, m.kept
 		if rc := plan.remote.ServerConfig; rc != nil {
 			env = remoteEnvParams(rc.EnvParams)
+			rememberSecrets(ctx, env)
 			hasVPC = hasVPC || (rc.VpcConf != nil && rc.VpcConf.VpcId != "")
 		}
 	} else {

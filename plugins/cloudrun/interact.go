@@ -139,10 +139,14 @@ func (p *Plugin) askUser(ctx context.Context, req mcp.CallToolRequest, subject, 
 		return accepted, nil
 	}
 	verb := "declined"
-	if result.Action == mcp.ElicitationResponseActionCancel {
+	switch result.Action {
+	case mcp.ElicitationResponseActionCancel:
 		verb = "cancelled (declined)"
+	case mcp.ElicitationResponseActionAccept:
+		verb = "answered without ticking confirm (declined)"
 	}
 	return answered, failure{
+		Kind: "declined",
 		What: title + ": not done",
 		Why:  "the user " + verb + " the confirmation, so nothing was changed",
 		Hint: "Do not retry unless the user asks for it again.",

@@ -60,7 +60,10 @@ func TestDeleteAsksTheUser(t *testing.T) {
 		deleted bool
 	}{
 		{"accept", answer(mcp.ElicitationResponseActionAccept, map[string]any{"confirm": true}), true},
-		{"accept without content", answer(mcp.ElicitationResponseActionAccept, nil), true},
+		// Only an explicit confirm: true is a yes.
+		{"accept without content", answer(mcp.ElicitationResponseActionAccept, nil), false},
+		{"accept with a string", answer(mcp.ElicitationResponseActionAccept, "yes"), false},
+		{"accept with confirm as text", answer(mcp.ElicitationResponseActionAccept, map[string]any{"confirm": "true"}), false},
 		{"accept but unticked", answer(mcp.ElicitationResponseActionAccept, map[string]any{"confirm": false}), false},
 		{"decline", answer(mcp.ElicitationResponseActionDecline, nil), false},
 		{"cancel", answer(mcp.ElicitationResponseActionCancel, nil), false},
@@ -129,9 +132,14 @@ func TestDeleteOfAMissingServiceDoesNotAsk(t *testing.T) {
 
 func TestConfirmationsAreBoundToTheirSubject(t *testing.T) {
 	c := newConfirmer()
-	assert.Equal(t, c.state("delete|env|a"), c.state("delete|env|a"))
-	assert.NotEqual(t, c.state("delete|env|a"), c.state("delete|env|b"))
-	assert.NotEqual(t, c.state("delete|env|a"), newConfirmer().state("delete|env|a"), "the key is per process")
+	assert.Equal(t, c.state(askConfirm, "delete|env|a"), c.state(askConfirm, "delete|env|a"))
+	assert.NotEqual(t, c.state(askConfirm, "delete|env|a"), c.state(askConfirm, "delete|env|b"))
+	assert.NotEqual(t, c.state(askConfirm, "delete|env|a"), newConfirmer().state(askConfirm, "delete|env|a"), "the key is per process")
+	assert.True(t, c.verify(c.state(askConfirm, "delete|env|a"), askConfirm, "delete|env|a"))
+	assert.False(t, c.verify(c.state(askConfirm, "delete|env|a"), askConfirm, "delete|env|b"), "another service")
+	assert.False(t, c.verify(c.state(askConfirm, "delete|env|a"), askConfirm, "init|env|a"), "another action")
+	assert.False(t, c.verify(c.state(askRoots, ""), askConfirm, ""), "a roots state is no confirmation")
+	assert.False(t, c.verify("", askConfirm, ""), "no state")
 }
 
 func TestInitOverFilesAsksTheUser(t *testing.T) {

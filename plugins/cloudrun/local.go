@@ -52,6 +52,7 @@ func (p *Plugin) clearToWrite(ctx context.Context, req mcp.CallToolRequest, a *M
 		args[k] = v
 	}
 	return failure{
+		Kind:     "needsConfirmation",
 		What:     "The target directory is not empty",
 		Why:      why,
 		Hint:     "Pick another targetPath or serverName, or confirm with the user and call again with force: true (the old content is removed only after the new one is in place).",

@@ -1,6 +1,7 @@
 package cloudrun
 
 import (
+	"encoding/json"
 	"context"
 	"fmt"
 	"strings"
@@ -16,11 +17,28 @@ func (p *Plugin) handleManage(ctx context.Context, req mcp.CallToolRequest) (*mc
 	if bad != nil {
 		return bad, nil
 	}
+	ctx, secrets := withSecrets(ctx)
+	rememberArgSecrets(ctx, args)
 	res := p.manage(ctx, req, args)
+	secrets.redactFailure(res)
 	if !res.NeedsInput() { // asking the user is not an outcome yet
 		p.audit(ctx, args, res, time.Since(start))
 	}
 	return res, nil
+}
+
+// rememberArgSecrets records the EnvParams values a call sends.
+func rememberArgSecrets(ctx context.Context, a *ManageArgs) {
+	if a.RunOptions != nil {
+		rememberSecrets(ctx, a.RunOptions.EnvParams)
+	}
+	if raw, ok := a.ServerConfig["EnvParams"]; ok {
+		if b, err := json.Marshal(raw); err == nil {
+			if env, err := parseEnvParams(b); err == nil {
+				rememberSecrets(ctx, env)
+			}
+		}
+	}
 }
 
 // usesPaths: the action reads or writes the local file system.
@@ -97,6 +115,7 @@ func (p *Plugin) manageDelete(ctx context.Context, req mcp.CallToolRequest, a *M
 			return res
 		case cannotAsk:
 			return failure{
+				Kind: "needsConfirmation",
 				What: "Delete needs confirmation",
 				Why:  "deleting " + svc + " removes the service, all its versions and its domain for good",
 				Hint: "Ask the user to confirm, then call again with force: true. Use dryRun: true to see what would be deleted.",

@@ -117,7 +117,7 @@ func (p *Plugin) Instructions() string {
 func (p *Plugin) Tools() []server.Tool {
 	return []server.Tool{
 		{Tool: queryTool(), Handler: p.handleQuery, ReadOnly: true},
-		{Tool: manageTool(), Handler: p.handleManage, ReadOnly: false},
+		{Tool: manageTool(), Handler: p.handleManage, ReadOnly: false, Refused: p.auditRefused},
 	}
 }
 

@@ -52,6 +52,10 @@ func success(v any) *mcp.CallToolResult {
 // failure is a tool error the model can act on: what failed, why, and what
 // to do next, with the upstream Code and RequestId when there is one.
 type failure struct {
+	// Kind sorts the failure for the audit log, which never records the
+	// free text (it may quote arguments): invalid, upstream, declined,
+	// needsConfirmation, or "" (failed).
+	Kind      string    `json:"-"`
 	What      string    `json:"what"`
 	Why       string    `json:"why"`
 	Code      string    `json:"code,omitempty"`
@@ -99,7 +103,7 @@ func (f failure) result() *mcp.CallToolResult {
 
 // invalid is a failure caused by the arguments.
 func invalid(what, hint string) *mcp.CallToolResult {
-	return failure{What: "Invalid arguments", Why: what, Hint: hint}.result()
+	return failure{Kind: "invalid", What: "Invalid arguments", Why: what, Hint: hint}.result()
 }
 
 // upstreamFailure maps an error from the CloudRun API to a message the model
@@ -110,7 +114,7 @@ func upstreamFailure(op string, err error, svc string) *mcp.CallToolResult {
 
 // describeFailure is the one place upstream errors become what/why/next.
 func describeFailure(op string, err error, svc string) failure {
-	f := failure{What: "Could not " + op}
+	f := failure{Kind: "upstream", What: "Could not " + op}
 	var te *tcbr.Error
 	if errors.As(err, &te) {
 		f.Code, f.RequestID = te.Code, te.RequestId
