@@ -1,8 +1,8 @@
 package cloudrun
 
 import (
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
