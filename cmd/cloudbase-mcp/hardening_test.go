@@ -440,41 +440,55 @@ func TestSecretsNeverLeak(t *testing.T) {
 		token    = "SESSION-TOKEN-7f3a9c"
 		envValue = "p4ss-VALUE-91b2"
 	)
-	_, url := newEmulator(t, 400)
+	emu, url := newEmulator(t, 400)
 	audit := filepath.Join(t.TempDir(), "audit.log")
 	p := startProc(t, url, "TENCENTCLOUD_SESSIONTOKEN="+token, "CLOUDBASE_MCP_LOG_LEVEL=debug", "CLOUDBASE_MCP_AUDIT_LOG="+audit)
 	copyProject(t, p.ws, "app")
 	envParams := map[string]any{"DB_PASSWORD": envValue}
-	calls := []struct {
-		tool string
-		args map[string]any
-	}{
-		{"manageCloudRun", map[string]any{"action": "deploy", "serverName": "app", "targetPath": "app", "serverConfig": map[string]any{"EnvParams": envParams}, "dryRun": true}},
-		{"manageCloudRun", map[string]any{"action": "deploy", "serverName": "app", "targetPath": "app", "serverConfig": map[string]any{"EnvParams": envParams}}},
-		{"queryCloudRun", map[string]any{"action": "list"}},
-		{"queryCloudRun", map[string]any{"action": "detail", "detailServerName": "app", "refresh": true}},
-		{"queryCloudRun", map[string]any{"action": "templates"}},
-		{"queryCloudRun", map[string]any{"action": "getDeployLog", "detailServerName": "app"}},
-		{"queryCloudRun", map[string]any{"action": "getProcessLog", "detailServerName": "hello-api"}},
-		{"queryCloudRun", map[string]any{"action": "getDeployRecords", "detailServerName": "app"}},
-		{"queryCloudRun", map[string]any{"action": "envStatus"}},
-		{"queryCloudRun", map[string]any{"action": "getManageTask", "detailServerName": "app"}},
-		{"queryCloudRun", map[string]any{"action": "localRuns"}},
-		{"manageCloudRun", map[string]any{"action": "updateConfig", "serverName": "hello-api", "serverConfig": map[string]any{"EnvParams": envParams}, "dryRun": true}},
-		{"manageCloudRun", map[string]any{"action": "updateConfig", "serverName": "hello-api", "serverConfig": map[string]any{"EnvParams": envParams}}},
-		{"manageCloudRun", map[string]any{"action": "traffic", "serverName": "canary-web", "trafficOp": "set", "stablePercent": 70, "canaryPercent": 30}},
-		{"manageCloudRun", map[string]any{"action": "initEnv"}},
-		{"manageCloudRun", map[string]any{"action": "init", "serverName": "fresh"}},
-		{"manageCloudRun", map[string]any{"action": "createAgent", "serverName": "bot", "agentConfig": map[string]any{"agentName": "bot"}}},
-		{"manageCloudRun", map[string]any{"action": "download", "serverName": "app", "targetPath": "pulled"}},
-		{"manageCloudRun", map[string]any{"action": "run", "serverName": "bot", "runOptions": map[string]any{"envParams": envParams, "port": freePortT(t)}}},
-		{"manageCloudRun", map[string]any{"action": "stop", "serverName": "bot"}},
-		{"manageCloudRun", map[string]any{"action": "delete", "serverName": "app", "force": true}},
-		{"manageCloudRun", map[string]any{"action": "delete", "serverName": "nope-svc", "force": true}},
+	type call struct {
+		tool    string
+		args    map[string]any
+		wantErr bool // the calls that must fail do, and every other one succeeds
+		settle  bool // let the emulator's deploys finish first
+	}
+	calls := []call{
+		{"manageCloudRun", map[string]any{"action": "deploy", "serverName": "app", "targetPath": "app", "serverConfig": map[string]any{"EnvParams": envParams}, "dryRun": true}, false, false},
+		{"manageCloudRun", map[string]any{"action": "deploy", "serverName": "app", "targetPath": "app", "serverConfig": map[string]any{"EnvParams": envParams}}, false, false},
+		{"queryCloudRun", map[string]any{"action": "list"}, false, false},
+		{"queryCloudRun", map[string]any{"action": "detail", "detailServerName": "app", "refresh": true}, false, false},
+		{"queryCloudRun", map[string]any{"action": "detail", "detailServerName": "app", "refresh": true, "revealEnvParams": false}, false, false},
+		{"queryCloudRun", map[string]any{"action": "templates"}, false, false},
+		{"queryCloudRun", map[string]any{"action": "getDeployLog", "detailServerName": "app"}, false, false},
+		{"queryCloudRun", map[string]any{"action": "getProcessLog", "detailServerName": "hello-api"}, false, false},
+		{"queryCloudRun", map[string]any{"action": "getDeployRecords", "detailServerName": "app"}, false, false},
+		{"queryCloudRun", map[string]any{"action": "envStatus"}, false, false},
+		{"queryCloudRun", map[string]any{"action": "getManageTask", "detailServerName": "app"}, false, false},
+		{"queryCloudRun", map[string]any{"action": "localRuns"}, false, false},
+		{"manageCloudRun", map[string]any{"action": "updateConfig", "serverName": "hello-api", "serverConfig": map[string]any{"EnvParams": envParams}, "dryRun": true}, false, false},
+		{"manageCloudRun", map[string]any{"action": "updateConfig", "serverName": "hello-api", "serverConfig": map[string]any{"EnvParams": envParams}}, false, false},
+		{"manageCloudRun", map[string]any{"action": "traffic", "serverName": "canary-web", "trafficOp": "set", "stablePercent": 70, "canaryPercent": 30}, false, false},
+		{"manageCloudRun", map[string]any{"action": "initEnv"}, false, false},
+		{"manageCloudRun", map[string]any{"action": "init", "serverName": "fresh"}, false, false},
+		{"manageCloudRun", map[string]any{"action": "createAgent", "serverName": "bot", "agentConfig": map[string]any{"agentName": "bot"}}, false, false},
+		{"manageCloudRun", map[string]any{"action": "download", "serverName": "hello-api", "targetPath": "pulled"}, false, false},
+		{"manageCloudRun", map[string]any{"action": "delete", "serverName": "app", "force": true}, false, true},
+		{"manageCloudRun", map[string]any{"action": "delete", "serverName": "nope-svc", "force": true}, true, false},
+	}
+	if _, err := exec.LookPath("node"); err == nil {
+		// A local run whose code prints its environment (no npm install needed).
+		envDumpingFramework(t, filepath.Join(p.ws, "fn-svc"))
+		calls = append(calls,
+			call{"manageCloudRun", map[string]any{"action": "run", "serverName": "fn-svc", "runOptions": map[string]any{"envParams": envParams, "port": freePortT(t)}}, false, false},
+			call{"queryCloudRun", map[string]any{"action": "localRuns"}, false, false},
+			call{"manageCloudRun", map[string]any{"action": "stop", "serverName": "fn-svc"}, false, false})
 	}
 	for i, c := range calls {
+		if c.settle {
+			emu.Advance(15 * time.Minute)
+		}
 		p.call(i+1, c.tool, c.args)
-		p.wait(i+1, 60*time.Second)
+		res := result(t, p.wait(i+1, 60*time.Second))
+		assert.Equal(t, c.wantErr, res["isError"] == true, "call %d %v: %v", i+1, c.args, res)
 	}
 	require.NoError(t, p.in.Close())
 	_, err := p.exitWithin(2 * time.Second)
