@@ -18,46 +18,22 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/clock"
 )
 
-// Clock tells the time; tests inject a FakeClock.
-type Clock interface{ Now() time.Time }
+// Clock tells the time; tests inject a FakeClock. It is the server's one
+// clock (internal/clock); the names here are kept for the cache's callers.
+type Clock = clock.Clock
 
 // SystemClock is the real clock.
-type SystemClock struct{}
+type SystemClock = clock.System
 
-// Now returns time.Now().
-func (SystemClock) Now() time.Time { return time.Now() }
-
-// FakeClock is a manually driven clock for tests. It is goroutine-safe.
-type FakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// FakeClock is a manually driven clock for tests.
+type FakeClock = clock.Fake
 
 // NewFakeClock returns a FakeClock reading t.
-func NewFakeClock(t time.Time) *FakeClock { return &FakeClock{now: t} }
-
-// Now returns the clock's current time.
-func (f *FakeClock) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
-
-// Advance moves the clock forward by d.
-func (f *FakeClock) Advance(d time.Duration) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.now = f.now.Add(d)
-}
-
-// Set moves the clock to t.
-func (f *FakeClock) Set(t time.Time) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.now = t
-}
+func NewFakeClock(t time.Time) *FakeClock { return clock.NewFake(t) }
 
 // Outcome says how GetOrLoad produced its value (handlers report it, e.g. as
 // fromCache).

@@ -17,8 +17,11 @@ import (
 // Arguments are bound here, in one place, into typed structs. The server's
 // schema validation has already refused unknown keys, wrong types, enums and
 // ranges (and coerced "42" to 42); the validator tags repeat those rules so
-// the handlers are safe when called directly, and per-action rules follow.
+// the handlers are safe when called directly (TestArgsAgreeWithSchema proves
+// the two agree), and per-action rules follow in the handlers.
 
+// serverNamePattern is the service-name rule: the schema's pattern, the
+// validator tag and checkServerName all use it.
 var serverNamePattern = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_-]{2,44}$`)
 
 var validate = func() *validator.Validate {
@@ -30,12 +33,20 @@ var validate = func() *validator.Validate {
 	_ = v.RegisterValidation("servername", func(fl validator.FieldLevel) bool {
 		return serverNamePattern.MatchString(fl.Field().String())
 	})
+	_ = v.RegisterValidation("queryaction", func(fl validator.FieldLevel) bool {
+		_, ok := queryActionNamed(fl.Field().String())
+		return ok
+	})
+	_ = v.RegisterValidation("manageaction", func(fl validator.FieldLevel) bool {
+		_, ok := manageActionNamed(fl.Field().String())
+		return ok
+	})
 	return v
 }()
 
 // QueryArgs are queryCloudRun's arguments.
 type QueryArgs struct {
-	Action           string `json:"action" validate:"required,oneof=list detail templates getDeployLog getProcessLog getDeployRecords envStatus getManageTask localRuns"`
+	Action           string `json:"action" validate:"required,queryaction"`
 	PageSize         *int   `json:"pageSize" validate:"omitempty,min=1,max=100"`
 	PageNum          *int   `json:"pageNum" validate:"omitempty,min=1"`
 	ServerName       string `json:"serverName"`
@@ -59,23 +70,23 @@ func (a *QueryArgs) service() string {
 
 // RunOptions are run's options.
 type RunOptions struct {
-	Port      *int              `json:"port" validate:"omitempty,min=1,max=65535"`
-	EnvParams map[string]string `json:"envParams"`
-	RunMode   string            `json:"runMode" validate:"omitempty,oneof=normal agent"`
-	AgentID   string            `json:"agentId"`
+	Port      *int              `json:"port,omitempty" validate:"omitempty,min=1,max=65535"`
+	EnvParams map[string]string `json:"envParams,omitempty"`
+	RunMode   string            `json:"runMode,omitempty" validate:"omitempty,oneof=normal agent"`
+	AgentID   string            `json:"agentId,omitempty"`
 }
 
 // AgentConfig is createAgent's agent.
 type AgentConfig struct {
 	AgentName   string `json:"agentName" validate:"required"`
-	BotTag      string `json:"botTag"`
-	Description string `json:"description"`
-	Template    string `json:"template"`
+	BotTag      string `json:"botTag,omitempty"`
+	Description string `json:"description,omitempty"`
+	Template    string `json:"template,omitempty"`
 }
 
 // ManageArgs are manageCloudRun's arguments.
 type ManageArgs struct {
-	Action              string         `json:"action" validate:"required,oneof=init download run deploy delete createAgent updateConfig initEnv traffic stop"`
+	Action              string         `json:"action" validate:"required,manageaction"`
 	ServerName          string         `json:"serverName" validate:"omitempty,servername"`
 	TargetPath          string         `json:"targetPath"`
 	ImageURL            string         `json:"imageUrl"`
@@ -99,8 +110,8 @@ type ManageArgs struct {
 }
 
 // bind decodes the call's arguments into T, refusing unknown keys, and runs
-// the validator tags. The returned result is the isError answer, or nil.
-func bind[T any](req mcp.CallToolRequest) (*T, *mcp.CallToolResult) {
+// the validator tags.
+func bind[T any](req mcp.CallToolRequest) (*T, error) {
 	raw, err := json.Marshal(req.GetArguments())
 	if err != nil {
 		return nil, invalid("arguments are not a JSON object", "Send an object of parameters.")
@@ -154,31 +165,38 @@ func validationMessage(err error) string {
 	}
 	var parts []string
 	for _, fe := range verrs {
-		name := fe.Namespace()
-		if i := strings.IndexByte(name, '.'); i >= 0 {
-			name = name[i+1:] // drop the struct name
-		}
-		switch fe.Tag() {
-		case "required":
-			parts = append(parts, name+" is required")
-		case "oneof":
-			parts = append(parts, fmt.Sprintf("%s must be one of: %s (got %v)", name, strings.ReplaceAll(fe.Param(), " ", ", "), fe.Value()))
-		case "min":
-			parts = append(parts, fmt.Sprintf("%s must be at least %s", name, fe.Param()))
-		case "max":
-			parts = append(parts, fmt.Sprintf("%s must be at most %s", name, fe.Param()))
-		case "servername":
-			parts = append(parts, fmt.Sprintf("%s %q is not a valid service name: start with a letter, then 2-44 letters, digits, _ or -", name, fe.Value()))
-		default:
-			parts = append(parts, fmt.Sprintf("%s fails %s", name, fe.Tag()))
-		}
+		parts = append(parts, fieldMessage(fe))
 	}
 	slices.Sort(parts)
 	return strings.Join(parts, "; ")
 }
 
+func fieldMessage(fe validator.FieldError) string {
+	name := fe.Namespace()
+	if i := strings.IndexByte(name, '.'); i >= 0 {
+		name = name[i+1:] // drop the struct name
+	}
+	switch fe.Tag() {
+	case "required":
+		return name + " is required"
+	case "oneof":
+		return fmt.Sprintf("%s must be one of: %s (got %v)", name, strings.ReplaceAll(fe.Param(), " ", ", "), fe.Value())
+	case "queryaction":
+		return fmt.Sprintf("%s must be one of: %s (got %v)", name, strings.Join(QueryActions(), ", "), fe.Value())
+	case "manageaction":
+		return fmt.Sprintf("%s must be one of: %s (got %v)", name, strings.Join(ManageActions(), ", "), fe.Value())
+	case "min":
+		return fmt.Sprintf("%s must be at least %s", name, fe.Param())
+	case "max":
+		return fmt.Sprintf("%s must be at most %s", name, fe.Param())
+	case "servername":
+		return fmt.Sprintf("%s %q is not a valid service name: start with a letter, then 2-44 letters, digits, _ or -", name, fe.Value())
+	}
+	return fmt.Sprintf("%s fails %s", name, fe.Tag())
+}
+
 // checkServerName validates a service name the way every action needs it.
-func checkServerName(param, name string) *mcp.CallToolResult {
+func checkServerName(param, name string) error {
 	if name == "" {
 		return invalid(param+" is required for this action", fmt.Sprintf("Pass %s (list the services to find it).", param))
 	}

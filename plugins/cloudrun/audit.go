@@ -3,9 +3,11 @@ package cloudrun
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,39 +28,65 @@ type auditLog struct {
 // argument is recorded beyond the action, env and service name, and no free
 // text: paths, image URLs, templates and EnvParams values stay out of it.
 type auditEntry struct {
-	Time       string `json:"time"`
-	Tool       string `json:"tool"`
-	Action     string `json:"action"`
-	EnvID      string `json:"envId,omitempty"`
-	ServerName string `json:"serverName,omitempty"`
-	Outcome    string `json:"outcome"` // ok, dryRun, error, refused
-	Kind       string `json:"kind,omitempty"`
-	Code       string `json:"code,omitempty"`
-	RequestID  string `json:"requestId,omitempty"`
-	Ms         int64  `json:"ms"`
+	Time       string      `json:"time"`
+	Tool       string      `json:"tool"`
+	Action     string      `json:"action"`
+	EnvID      string      `json:"envId,omitempty"`
+	ServerName string      `json:"serverName,omitempty"`
+	Outcome    string      `json:"outcome"` // ok, dryRun, error, refused
+	Kind       failureKind `json:"kind,omitempty"`
+	Code       string      `json:"code,omitempty"`
+	RequestID  string      `json:"requestId,omitempty"`
+	Ms         int64       `json:"ms"`
 }
 
-func (p *Plugin) audit(ctx context.Context, a *ManageArgs, res *mcp.CallToolResult, took time.Duration) {
-	e := auditEntry{Tool: ManageToolName, Action: a.Action, ServerName: a.ServerName, Outcome: "ok", Ms: took.Milliseconds()}
-	if envIDPattern.MatchString(a.EnvID) {
-		e.EnvID = a.EnvID
+// stamped results name the env and the platform request they wrote with.
+type stamped interface {
+	stamp() (envID, requestID string)
+}
+
+func (r *deployResult) stamp() (string, string)       { return r.EnvID, r.RequestID }
+func (r *deleteResult) stamp() (string, string)       { return r.EnvID, r.RequestID }
+func (r *deleteDryRunResult) stamp() (string, string) { return r.EnvID, "" }
+func (r *initEnvResult) stamp() (string, string)      { return r.EnvID, r.RequestID }
+func (r *initEnvDryRun) stamp() (string, string)      { return r.EnvID, "" }
+func (r *trafficResult) stamp() (string, string)      { return r.EnvID, r.RequestID }
+func (r *downloadResult) stamp() (string, string)     { return r.EnvID, "" }
+func (r *updateConfigResult) stamp() (string, string) {
+	if r.configApplied != nil {
+		return r.EnvID, r.RequestID
 	}
-	sc, _ := res.StructuredContent.(map[string]any)
-	if env, ok := sc["envId"].(string); ok && env != "" {
-		e.EnvID = env
+	return r.EnvID, ""
+}
+
+// audit records a call from its typed outcome: the result, or the error.
+func (p *Plugin) audit(a *ManageArgs, v any, err error, took time.Duration) {
+	e := auditEntry{Tool: ManageToolName, Outcome: "ok", Ms: took.Milliseconds()}
+	if a != nil {
+		e.Action, e.ServerName = a.Action, a.ServerName
+		if envIDPattern.MatchString(a.EnvID) {
+			e.EnvID = a.EnvID
+		}
+		if a.DryRun {
+			e.Outcome = "dryRun"
+		}
 	}
-	e.RequestID, _ = sc["requestId"].(string)
-	switch {
-	case res.IsError:
-		e.Outcome, e.Kind = "error", "failed"
-		if f, ok := sc["error"].(failure); ok {
+	if s, ok := v.(stamped); ok {
+		env, req := s.stamp()
+		if env != "" {
+			e.EnvID = env
+		}
+		e.RequestID = req
+	}
+	if err != nil {
+		e.Outcome, e.Kind = "error", kindFailed
+		var f *failure
+		if errors.As(err, &f) {
 			e.Code, e.RequestID = f.Code, f.RequestID
 			if f.Kind != "" {
 				e.Kind = f.Kind
 			}
 		}
-	case a.DryRun:
-		e.Outcome = "dryRun"
 	}
 	p.writeAudit(e)
 }
@@ -68,8 +96,8 @@ func (p *Plugin) audit(ctx context.Context, a *ManageArgs, res *mcp.CallToolResu
 // are kept.
 func (p *Plugin) auditRefused(_ context.Context, req mcp.CallToolRequest, _ *mcp.CallToolResult) {
 	args := req.GetArguments()
-	e := auditEntry{Tool: ManageToolName, Outcome: "refused", Kind: "invalid"}
-	if action, _ := args["action"].(string); isManageAction(action) {
+	e := auditEntry{Tool: ManageToolName, Outcome: "refused", Kind: kindInvalid}
+	if action, _ := args["action"].(string); slices.Contains(ManageActions(), action) {
 		e.Action = action
 	}
 	if svc, _ := args["serverName"].(string); serverNamePattern.MatchString(svc) {
@@ -81,21 +109,12 @@ func (p *Plugin) auditRefused(_ context.Context, req mcp.CallToolRequest, _ *mcp
 // envIDPattern is what an env id looks like; anything else is not recorded.
 var envIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
 
-func isManageAction(s string) bool {
-	for _, a := range ManageActions {
-		if a == s {
-			return true
-		}
-	}
-	return false
-}
-
 func (p *Plugin) writeAudit(e auditEntry) {
 	al := p.auditor
 	if al == nil || al.path == "" {
 		return
 	}
-	e.Time = time.Now().UTC().Format(time.RFC3339Nano)
+	e.Time = p.clock.Now().UTC().Format(time.RFC3339Nano)
 	line, _ := json.Marshal(e)
 	al.mu.Lock()
 	defer al.mu.Unlock()

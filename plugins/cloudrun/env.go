@@ -7,19 +7,19 @@ import (
 
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/config"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tcbr"
-	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // ready checks that a cloud call can be made and resolves the env: the
 // override (an envId argument), else the configured env, else the account's
-// only env. The result is an isError answer when it cannot.
-func (p *Plugin) ready(ctx context.Context, override string) (string, *mcp.CallToolResult) {
+// only env.
+func (p *Plugin) ready(ctx context.Context, override string) (string, error) {
 	if !p.cfg.Sandbox && !p.cfg.Credentials.Present() {
-		return "", failure{
+		return "", &failure{
+			Kind: kindInvalid,
 			What: "No Tencent Cloud credentials",
 			Why:  "the server found no SecretId/SecretKey in the environment or ~/.tencentcloud/credentials",
 			Hint: config.MissingCredentialsMessage(),
-		}.result()
+		}
 	}
 	if override != "" {
 		return override, nil
@@ -38,28 +38,38 @@ func (p *Plugin) ready(ctx context.Context, override string) (string, *mcp.CallT
 	}
 	switch len(resp.EnvList) {
 	case 0:
-		return "", failure{
+		return "", &failure{
 			What: "No CloudBase env",
 			Why:  "CLOUDBASE_ENV_ID is not set and this account has no CloudBase env",
 			Hint: "Create an env in the CloudBase console, then set CLOUDBASE_ENV_ID to its id.",
-		}.result()
+		}
 	case 1:
 		p.resolvedEnv = resp.EnvList[0].EnvId
 		p.log.Info("env resolved from the account", "envId", p.resolvedEnv)
 		return p.resolvedEnv, nil
-	default:
-		ids := make([]string, 0, len(resp.EnvList))
-		for _, e := range resp.EnvList {
-			label := e.EnvId
-			if e.Alias != "" {
-				label += " (" + e.Alias + ")"
-			}
-			ids = append(ids, label)
-		}
-		return "", failure{
-			What: "Which env?",
-			Why:  fmt.Sprintf("CLOUDBASE_ENV_ID is not set and this account has %d envs: %s", len(ids), strings.Join(ids, ", ")),
-			Hint: "Set CLOUDBASE_ENV_ID (or envId in cloudbaserc.json in the workspace) to one of them, or pass envId.",
-		}.result()
 	}
+	ids := make([]string, 0, len(resp.EnvList))
+	for _, e := range resp.EnvList {
+		label := e.EnvId
+		if e.Alias != "" {
+			label += " (" + e.Alias + ")"
+		}
+		ids = append(ids, label)
+	}
+	return "", &failure{
+		What: "Which env?",
+		Why:  fmt.Sprintf("CLOUDBASE_ENV_ID is not set and this account has %d envs: %s", len(ids), strings.Join(ids, ", ")),
+		Hint: "Set CLOUDBASE_ENV_ID (or envId in cloudbaserc.json in the workspace) to one of them, or pass envId.",
+	}
+}
+
+// knownEnv is the env a local action records in cloudbaserc.json: the
+// configured one, or the one resolved from the account; "" when neither.
+func (p *Plugin) knownEnv() string {
+	if p.cfg.EnvID != "" {
+		return p.cfg.EnvID
+	}
+	p.envMu.Lock()
+	defer p.envMu.Unlock()
+	return p.resolvedEnv
 }

@@ -61,7 +61,7 @@ func TestEveryUpstreamCodeOnARead(t *testing.T) {
 			res, out = h.query(t, map[string]any{"action": "list", "pageSize": 7})
 			require.False(t, res.IsError, "the error was not cached and the server keeps serving: %s", resultText(res))
 			assert.NotEmpty(t, out["services"])
-			h.plugin.lists.DeletePrefix("")
+			h.plugin.caches.lists.DeletePrefix("")
 		})
 	}
 }

@@ -130,18 +130,6 @@ func TestDeleteOfAMissingServiceDoesNotAsk(t *testing.T) {
 	assert.Contains(t, resultText(res), "does not exist")
 }
 
-func TestConfirmationsAreBoundToTheirSubject(t *testing.T) {
-	c := newConfirmer()
-	assert.Equal(t, c.state(askConfirm, "delete|env|a"), c.state(askConfirm, "delete|env|a"))
-	assert.NotEqual(t, c.state(askConfirm, "delete|env|a"), c.state(askConfirm, "delete|env|b"))
-	assert.NotEqual(t, c.state(askConfirm, "delete|env|a"), newConfirmer().state(askConfirm, "delete|env|a"), "the key is per process")
-	assert.True(t, c.verify(c.state(askConfirm, "delete|env|a"), askConfirm, "delete|env|a"))
-	assert.False(t, c.verify(c.state(askConfirm, "delete|env|a"), askConfirm, "delete|env|b"), "another service")
-	assert.False(t, c.verify(c.state(askConfirm, "delete|env|a"), askConfirm, "init|env|a"), "another action")
-	assert.False(t, c.verify(c.state(askRoots, ""), askConfirm, ""), "a roots state is no confirmation")
-	assert.False(t, c.verify("", askConfirm, ""), "no state")
-}
-
 func TestInitOverFilesAsksTheUser(t *testing.T) {
 	for _, protocol := range protocols {
 		for _, accept := range []bool{true, false} {

@@ -70,8 +70,8 @@ func TestLoadLeavesNothingRunning(t *testing.T) {
 		_ = pprof.Lookup("goroutine").WriteTo(&b, 1)
 		t.Log(b.String())
 	}
-	h.plugin.lists.DeletePrefix("") // cached pages are not a leak
-	h.plugin.details.DeletePrefix("")
+	h.plugin.caches.lists.DeletePrefix("") // cached pages are not a leak
+	h.plugin.caches.details.DeletePrefix("")
 	runtime.GC()
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)

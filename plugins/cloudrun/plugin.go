@@ -1,20 +1,28 @@
 // Package cloudrun is the cloudrun plugin: queryCloudRun (reads) and
 // manageCloudRun (writes) over a tcbr.Client, with a TTL cache for reads.
+//
+// Where things are: actions.go holds the action tables and the call
+// boundary; results.go the result and failure types; one file per action
+// group (query_*.go, manage_*.go, deploy_*.go); the serverConfig keys live in
+// the serverconfig package; MCP plumbing (confirmation, roots, progress,
+// client logs) in internal/mcpx.
 package cloudrun
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/cache"
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/clock"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/config"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/localrun"
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/mcpx"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/server"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tcbr"
 	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
 )
 
 // PluginName is the name used by the plugin toggles.
@@ -25,7 +33,9 @@ type Deps struct {
 	Config *config.Config
 	Client tcbr.Client
 	Logger *slog.Logger
-	Clock  cache.Clock
+	// Clock drives caches, waits, progress and the audit log; nil = the
+	// system clock.
+	Clock clock.Clock
 	// HTTP fetches the template list; nil = a client with a 15 s timeout.
 	HTTP *http.Client
 	// Transfer uploads and downloads packages; nil = http.DefaultClient
@@ -35,33 +45,41 @@ type Deps struct {
 	// its first poll interval (0 = 300 ms, growing to 3 s).
 	MaxWait      time.Duration
 	PollInterval time.Duration
-	// RunLogDir holds the logs of local runs; "" = a directory under the
-	// system temp dir.
+	// RunLogDir holds the logs of local runs; "" = the user's private cache
+	// directory.
 	RunLogDir string
 }
 
 // Plugin implements server.Plugin.
 type Plugin struct {
-	cfg    *config.Config
-	client tcbr.Client
-	log    *slog.Logger
-	http   *http.Client
-	clock  cache.Clock
+	cfg      *config.Config
+	client   tcbr.Client
+	log      *slog.Logger
+	clock    clock.Clock
+	http     *http.Client
+	transfer *http.Client
+	waits    waits
 
-	transfer     *http.Client
-	maxWait      time.Duration
-	pollInterval time.Duration
-	auditor      *auditLog
-	runs         *localrun.Manager
-	confirm      *confirmer
-	roots        roots
-
-	lists     *cache.Cache[*listPage]
-	details   *cache.Cache[*detailData]
-	templates *cache.Cache[[]template]
+	auditor *auditLog
+	runs    *localrun.Manager
+	confirm *mcpx.Confirmer
+	roots   *mcpx.Roots
+	caches  caches
 
 	envMu       sync.Mutex
 	resolvedEnv string // env found by DescribeCloudRunEnvs when none is configured
+}
+
+// waits bounds the deploy's registration wait.
+type waits struct {
+	max, first time.Duration
+}
+
+// caches are the read caches.
+type caches struct {
+	lists     *cache.Cache[*listPage]
+	details   *cache.Cache[*detailData]
+	templates *cache.Cache[[]template]
 }
 
 // New builds the plugin.
@@ -70,36 +88,34 @@ func New(d Deps) *Plugin {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	logger = logger.With("plugin", PluginName)
 	hc := d.HTTP
 	if hc == nil {
 		hc = &http.Client{Timeout: 15 * time.Second}
 	}
-	clock := d.Clock
-	if clock == nil {
-		clock = cache.SystemClock{}
+	clk := d.Clock
+	if clk == nil {
+		clk = clock.System{}
 	}
-	maxWait, poll := d.MaxWait, d.PollInterval
-	if maxWait <= 0 {
-		maxWait = 45 * time.Second
+	w := waits{max: d.MaxWait, first: d.PollInterval}
+	if w.max <= 0 {
+		w.max = 45 * time.Second
 	}
-	if poll <= 0 {
-		poll = 300 * time.Millisecond
+	if w.first <= 0 {
+		w.first = 300 * time.Millisecond
 	}
+	confirm := mcpx.NewConfirmer(nil, logger)
 	return &Plugin{
-		transfer:     d.Transfer,
-		maxWait:      maxWait,
-		pollInterval: poll,
-		auditor:      &auditLog{path: d.Config.AuditLog},
-		runs:         localrun.NewManager(d.RunLogDir, logger.With("component", "localrun")),
-		confirm:      newConfirmer(),
-		cfg:          d.Config,
-		client:       d.Client,
-		log:          logger.With("plugin", PluginName),
-		http:         hc,
-		clock:        clock,
-		lists:        cache.New[*listPage](clock),
-		details:      cache.New[*detailData](clock),
-		templates:    cache.New[[]template](clock),
+		cfg: d.Config, client: d.Client, log: logger, clock: clk, http: hc, transfer: d.Transfer, waits: w,
+		auditor: &auditLog{path: d.Config.AuditLog},
+		runs:    localrun.NewManager(d.RunLogDir, logger.With("component", "localrun")),
+		confirm: confirm,
+		roots:   mcpx.NewRoots(confirm, logger),
+		caches: caches{
+			lists:     cache.New[*listPage](clk),
+			details:   cache.New[*detailData](clk),
+			templates: cache.New[[]template](clk),
+		},
 	}
 }
 
@@ -121,6 +137,18 @@ func (p *Plugin) Tools() []server.Tool {
 	}
 }
 
+// Notifications implements server.NotificationPlugin.
+func (p *Plugin) Notifications() map[string]mcpserver.NotificationHandlerFunc {
+	return map[string]mcpserver.NotificationHandlerFunc{
+		mcp.MethodNotificationRootsListChanged: p.roots.OnChanged,
+	}
+}
+
+// Close stops every local run; the server calls it on exit.
+func (p *Plugin) Close() error {
+	return p.runs.Close()
+}
+
 var (
 	_ server.Plugin             = (*Plugin)(nil)
 	_ server.NotificationPlugin = (*Plugin)(nil)
@@ -135,13 +163,18 @@ func (p *Plugin) cacheKey(envID string, parts ...string) string {
 // list page of the env and that service's detail.
 func (p *Plugin) invalidateService(envID, serverName string) {
 	p.invalidateLists(envID)
-	p.details.Delete(p.cacheKey(envID, "detail", serverName))
+	p.caches.details.Delete(p.cacheKey(envID, "detail", serverName))
 }
 
 // invalidateLists drops every cached list page of the env.
 func (p *Plugin) invalidateLists(envID string) {
-	p.lists.DeletePrefix(cache.ScopePrefix(p.cfg.Region, envID, p.cfg.Credentials.SecretID, "list"))
+	p.caches.lists.DeletePrefix(cache.ScopePrefix(p.cfg.Region, envID, p.cfg.Credentials.SecretID, "list"))
 }
 
-// handler is a tool action; it returns the result to send.
-type handler func(ctx context.Context, req mcp.CallToolRequest) *mcp.CallToolResult
+// configuredWorkspace is the workspace when the client offers no roots.
+func (p *Plugin) configuredWorkspace() string {
+	if p.cfg.Workspace == "" {
+		return "."
+	}
+	return p.cfg.Workspace
+}

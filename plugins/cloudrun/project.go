@@ -16,28 +16,31 @@ import (
 
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/safefs"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/workspace"
-	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/cloudbase-mcp/cloudbase-mcp/plugins/cloudrun/serverconfig"
 )
 
 // A project directory is located once, confined to the workspace, and then
 // only reached through the workspace's *os.Root (see internal/safefs): no
 // symlink, whenever it appears, leads a read or a write outside.
 
-// workspaceRootsOf is the client's roots when the call resolved them
-// (workspaceRoots), else the configured workspace.
+type rootsKey struct{}
+
+// withRoots carries the call's workspace roots.
+func withRoots(ctx context.Context, paths []string) context.Context {
+	return context.WithValue(ctx, rootsKey{}, paths)
+}
+
+// workspaceRootsOf is the client's roots when the call resolved them,
+// else the configured workspace.
 func (p *Plugin) workspaceRootsOf(ctx context.Context) []string {
-	if roots := rootsFrom(ctx); len(roots) > 0 {
+	if roots, _ := ctx.Value(rootsKey{}).([]string); len(roots) > 0 {
 		return roots
 	}
-	root := p.cfg.Workspace
-	if root == "" {
-		root = "."
-	}
-	return []string{root}
+	return []string{p.configuredWorkspace()}
 }
 
 // locate confines a targetPath to the workspace.
-func (p *Plugin) locate(ctx context.Context, target string) (workspace.Path, *mcp.CallToolResult) {
+func (p *Plugin) locate(ctx context.Context, target string) (workspace.Path, error) {
 	roots := p.workspaceRootsOf(ctx)
 	loc, err := workspace.Locate(roots, target)
 	if err != nil {
@@ -49,20 +52,20 @@ func (p *Plugin) locate(ctx context.Context, target string) (workspace.Path, *mc
 
 // projectDir locates <targetPath or the workspace root>/<serverName>, with
 // the symlinks of the joined path resolved too.
-func (p *Plugin) projectDir(ctx context.Context, target, name string) (workspace.Path, *mcp.CallToolResult) {
+func (p *Plugin) projectDir(ctx context.Context, target, name string) (workspace.Path, error) {
 	if target == "" {
 		target = "."
 	}
-	base, bad := p.locate(ctx, target)
-	if bad != nil {
-		return workspace.Path{}, bad
+	base, err := p.locate(ctx, target)
+	if err != nil {
+		return workspace.Path{}, err
 	}
 	return p.locate(ctx, filepath.Join(base.Abs(), name))
 }
 
 // serviceDir is targetPath when given, else <workspace root>/<serverName>:
 // the directory download writes and run starts from.
-func (p *Plugin) serviceDir(ctx context.Context, target, name string) (workspace.Path, *mcp.CallToolResult) {
+func (p *Plugin) serviceDir(ctx context.Context, target, name string) (workspace.Path, error) {
 	if target != "" {
 		return p.locate(ctx, target)
 	}
@@ -71,7 +74,7 @@ func (p *Plugin) serviceDir(ctx context.Context, target, name string) (workspace
 
 // refuseWorkspaceRoot: init, download and createAgent replace their target
 // directory; the workspace root itself is never one.
-func refuseWorkspaceRoot(loc workspace.Path, action string) *mcp.CallToolResult {
+func refuseWorkspaceRoot(loc workspace.Path, action string) error {
 	if !loc.IsRoot() {
 		return nil
 	}
@@ -160,8 +163,8 @@ func projectRel(param, name string) (string, error) {
 
 // detectServiceType: a Dockerfile means container; a functions-framework or
 // aiagent-framework dependency means function; otherwise container.
-func detectServiceType(pr *projectRoot, cfg *serverConfig) (string, string) {
-	if cfg != nil && cfg.Dockerfile != nil && *cfg.Dockerfile != "" {
+func detectServiceType(pr *projectRoot, cfg *serverconfig.Config) (string, string) {
+	if df, _ := cfg.String("Dockerfile"); df != "" {
 		return "container", "serverConfig.Dockerfile is set"
 	}
 	if pr.hasFile("Dockerfile") {

@@ -396,34 +396,29 @@ func TestLogPagingReadsEveryLineOnce(t *testing.T) {
 	}
 	text := strings.Join(all, "\n") + "\n"
 
-	tail := map[string]any{}
-	logPage(tail, text, nil, "getDeployLog")
-	assert.Contains(t, tail["notice"], "fromLine: 1", "the tail says how to page")
+	tail := pageLog(text, nil, "getDeployLog")
+	assert.Contains(t, tail.Notice, "fromLine: 1", "the tail says how to page")
 
 	var got []string
 	from, pages := 1, 0
 	for {
-		out := map[string]any{}
-		logPage(out, text, &from, "getDeployLog")
-		lines := out["lines"].([]string)
-		assert.LessOrEqual(t, len(strings.Join(lines, "\n")), logByteBudget)
-		got = append(got, lines...)
+		page := pageLog(text, &from, "getDeployLog")
+		assert.LessOrEqual(t, len(strings.Join(page.Lines, "\n")), logByteBudget)
+		got = append(got, page.Lines...)
 		pages++
-		next, ok := out["nextFromLine"].(int)
-		if !ok {
+		if page.NextFromLine == 0 {
 			break
 		}
-		assert.Contains(t, out["notice"], fmt.Sprintf("fromLine: %d", next))
-		from = next
+		assert.Contains(t, page.Notice, fmt.Sprintf("fromLine: %d", page.NextFromLine))
+		from = page.NextFromLine
 	}
 	assert.Equal(t, all, got, "paging from line 1 returns every line once, in order")
 	assert.Greater(t, pages, 1)
 
 	past := 9999
-	out := map[string]any{}
-	logPage(out, text, &past, "getProcessLog")
-	assert.Empty(t, out["lines"])
-	assert.Contains(t, out["notice"], "past its end")
+	page := pageLog(text, &past, "getProcessLog")
+	assert.Empty(t, page.Lines)
+	assert.Contains(t, page.Notice, "past its end")
 }
 
 func TestDeployLogFromLine(t *testing.T) {

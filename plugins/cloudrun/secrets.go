@@ -1,11 +1,15 @@
 package cloudrun
 
 import (
+	"encoding/json"
+
 	"context"
 	"regexp"
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/cloudbase-mcp/cloudbase-mcp/plugins/cloudrun/serverconfig"
 
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -77,10 +81,22 @@ func (s *callSecrets) redactFailure(res *mcp.CallToolResult) {
 			res.Content[i] = t
 		}
 	}
-	if sc, ok := res.StructuredContent.(map[string]any); ok {
-		if f, ok := sc["error"].(failure); ok {
-			f.What, f.Why, f.Hint = s.redact(f.What), s.redact(f.Why), s.redact(f.Hint)
-			sc["error"] = f
+	if body, ok := res.StructuredContent.(errorBody); ok && body.Error != nil {
+		f := body.Error
+		f.What, f.Why, f.Hint = s.redact(f.What), s.redact(f.Why), s.redact(f.Hint)
+	}
+}
+
+// rememberArgSecrets records the EnvParams values a call sends.
+func rememberArgSecrets(ctx context.Context, a *ManageArgs) {
+	if a.RunOptions != nil {
+		rememberSecrets(ctx, a.RunOptions.EnvParams)
+	}
+	if raw, ok := a.ServerConfig["EnvParams"]; ok {
+		if b, err := json.Marshal(raw); err == nil {
+			if env, err := serverconfig.ParseEnv(b); err == nil {
+				rememberSecrets(ctx, env)
+			}
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package cloudrun
+package mcpx
 
 import (
 	"testing"
@@ -23,7 +23,7 @@ func TestRootURIs(t *testing.T) {
 		{"file:///C:", true, `C:\`},
 	}
 	for _, c := range ok {
-		got, err := rootPath(c.uri, c.windows)
+		got, err := RootPath(c.uri, c.windows)
 		if assert.NoError(t, err, c.uri) {
 			assert.Equal(t, c.want, got, c.uri)
 		}
@@ -50,7 +50,7 @@ func TestRootURIs(t *testing.T) {
 		{"file:///home/a%5", false},                  // a truncated escape
 	}
 	for _, c := range refused {
-		_, err := rootPath(c.uri, c.windows)
+		_, err := RootPath(c.uri, c.windows)
 		assert.Error(t, err, c.uri)
 	}
 }

@@ -9,8 +9,8 @@ import (
 	"slices"
 
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/cache"
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/localrun"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/templates"
-	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // template is one CloudRun template as the agent sees it.
@@ -27,26 +27,42 @@ type template struct {
 // maxTemplateListBytes bounds the template list we are willing to read.
 const maxTemplateListBytes = 4 << 20
 
-func (p *Plugin) queryTemplates(ctx context.Context, a *QueryArgs) *mcp.CallToolResult {
+type templatesResult struct {
+	Templates []template `json:"templates"`
+	Source    string     `json:"source"` // remote or embedded
+	FromCache bool       `json:"fromCache"`
+	Notice    string     `json:"notice,omitempty"`
+}
+
+func (p *Plugin) queryTemplates(ctx context.Context, _ string, a *QueryArgs) (any, error) {
+	list, outcome, err := p.remoteTemplates(ctx, a.Refresh)
+	if err != nil {
+		// Offline or the list is down: the templates built into this binary
+		// still let the agent start a project.
+		return &templatesResult{Templates: embeddedTemplates(), Source: "embedded",
+			Notice: "The remote template list is unreachable (" + err.Error() + "); these templates are built into the server. " +
+				"Check the network and CLOUDBASE_TEMPLATES_URL for the full list."}, nil
+	}
+	return &templatesResult{Templates: list, Source: "remote", FromCache: outcome == cache.Hit}, nil
+}
+
+// remoteTemplates is the cached remote template list.
+func (p *Plugin) remoteTemplates(ctx context.Context, refresh bool) ([]template, cache.Outcome, error) {
 	url := p.cfg.TemplatesURL
-	list, outcome, err := p.templates.GetOrLoad(ctx, "templates|"+url, p.cfg.CacheTTL.Templates, a.Refresh,
+	return p.caches.templates.GetOrLoad(ctx, "templates|"+url, p.cfg.CacheTTL.Templates, refresh,
 		func(ctx context.Context) ([]template, bool, error) {
 			l, err := p.fetchTemplates(ctx, url)
 			return l, true, err
 		})
-	if err != nil {
-		// Offline or the list is down: the templates built into this binary
-		// still let the agent start a project.
-		embedded := []template{}
-		for _, t := range templates.List() {
-			embedded = append(embedded, template{Identifier: t.Identifier, Title: t.Title, Description: t.Description,
-				Language: t.Language, RuntimeVersion: t.RuntimeVersion, ServerType: t.ServerType})
-		}
-		return success(map[string]any{"templates": embedded, "source": "embedded", "fromCache": false,
-			"notice": "The remote template list is unreachable (" + err.Error() + "); these templates are built into the server. " +
-				"Check the network and CLOUDBASE_TEMPLATES_URL for the full list."})
+}
+
+func embeddedTemplates() []template {
+	out := []template{}
+	for _, t := range templates.List() {
+		out = append(out, template{Identifier: t.Identifier, Title: t.Title, Description: t.Description,
+			Language: t.Language, RuntimeVersion: t.RuntimeVersion, ServerType: t.ServerType})
 	}
-	return success(map[string]any{"templates": list, "source": "remote", "fromCache": outcome == cache.Hit})
+	return out
 }
 
 // fetchTemplates POSTs to the list endpoint (no body, no auth, as the
@@ -87,4 +103,14 @@ func (p *Plugin) fetchTemplates(ctx context.Context, url string) ([]template, er
 		})
 	}
 	return out, nil
+}
+
+// --- localRuns
+
+type localRunsResult struct {
+	Runs []localrun.Info `json:"runs"`
+}
+
+func (p *Plugin) queryLocalRuns(context.Context, string, *QueryArgs) (any, error) {
+	return &localRunsResult{Runs: nonNil(p.runs.List())}, nil
 }

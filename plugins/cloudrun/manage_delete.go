@@ -1,0 +1,88 @@
+package cloudrun
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/mcpx"
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tcbr"
+)
+
+type deleteDryRunResult struct {
+	DryRun      bool        `json:"dryRun"`
+	EnvID       string      `json:"envId"`
+	ServerName  string      `json:"serverName"`
+	WouldDelete serviceView `json:"wouldDelete"`
+	Message     string      `json:"message"`
+}
+
+type deleteResult struct {
+	EnvID      string    `json:"envId"`
+	ServerName string    `json:"serverName"`
+	Deleted    bool      `json:"deleted"`
+	Status     string    `json:"status"`
+	RequestID  string    `json:"requestId"`
+	Message    string    `json:"message"`
+	NextStep   *NextStep `json:"nextStep"`
+}
+
+func (p *Plugin) manageDelete(ctx context.Context, c *call) (any, error) {
+	a := c.args
+	svc := a.ServerName
+	envID, err := p.ready(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	if a.DryRun {
+		d, err := p.fetchDetail(ctx, envID, svc)
+		if err != nil {
+			return nil, upstreamFailure("read service "+svc+" before a dry-run delete", err, svc)
+		}
+		return &deleteDryRunResult{DryRun: true, EnvID: envID, ServerName: svc, WouldDelete: viewService(svc, d.Detail, false),
+			Message: "Nothing was deleted. Call again with force: true (and without dryRun) to delete."}, nil
+	}
+	if !a.Force {
+		if err := p.confirmDelete(ctx, c, envID, svc); err != nil {
+			return nil, err
+		}
+	}
+	resp, err := p.client.DeleteCloudRunServer(ctx, &tcbr.DeleteCloudRunServerRequest{EnvId: envID, ServerName: svc})
+	if err != nil {
+		// A running task or an open gray release (ResourceInUse) maps to a
+		// getManageTask next step.
+		return nil, upstreamFailure("delete "+svc, err, svc)
+	}
+	p.invalidateService(envID, svc)
+	if result := strings.ToLower(resp.Result); result == "failed" || result == "fail" {
+		return nil, &failure{
+			Kind: kindUpstream, What: "Delete of " + svc + " was refused", Why: "the platform answered Result " + resp.Result, RequestID: resp.RequestId,
+			NextStep: queryStep("detail", "see the service state", Args{DetailServerName: svc, Refresh: true}),
+		}
+	}
+	p.log.Info("service deleted", "envId", envID, "serverName", svc, "requestId", resp.RequestId)
+	mcpx.Notify(ctx, PluginName, fmt.Sprintf("%s: deletion started in env %s", svc, envID))
+	return &deleteResult{EnvID: envID, ServerName: svc, Deleted: true, Status: "deleting", RequestID: resp.RequestId,
+		Message:  "Deletion started; the service disappears from the list within about a minute.",
+		NextStep: queryStep("list", "confirm the service is gone", Args{Refresh: true})}, nil
+}
+
+// confirmDelete: no delete call without the user's confirmation, asked
+// through the client, or force: true from an agent that asked the user.
+// The user is not asked about a service that does not exist.
+func (p *Plugin) confirmDelete(ctx context.Context, c *call, envID, svc string) error {
+	if mcpx.CanElicit(ctx) {
+		if _, err := p.fetchDetail(ctx, envID, svc); err != nil {
+			return upstreamFailure("read service "+svc+" before deleting it", err, svc)
+		}
+	}
+	q := mcpx.Question{Subject: "delete|" + envID + "|" + svc, Title: "Delete " + svc,
+		Message: fmt.Sprintf("Delete the CloudRun service %s in env %s? This removes the service, all its versions and its domain for good.", svc, envID)}
+	return p.askUser(ctx, c, q, &failure{
+		Kind:     kindNeedsConfirmation,
+		What:     "Delete needs confirmation",
+		Why:      "deleting " + svc + " removes the service, all its versions and its domain for good",
+		Hint:     "Ask the user to confirm, then call again with force: true. Use dryRun: true to see what would be deleted.",
+		NextStep: manageStep("delete", "delete after the user confirmed", Args{ServerName: svc, Force: true}),
+	})
+}

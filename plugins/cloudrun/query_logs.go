@@ -1,0 +1,385 @@
+package cloudrun
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tcbr"
+)
+
+// logByteBudget caps the log text one result carries; the tail is kept
+// because that is where builds and crashes say what went wrong.
+const logByteBudget = 24 << 10
+
+// maxBuildLogPages bounds the Offset paging of one getDeployLog call.
+const maxBuildLogPages = 50
+
+func noRecords(svc string) error {
+	return &failure{
+		What:     "No deploy records for " + svc,
+		Why:      "the service has never been deployed, or its first deploy is still registering",
+		NextStep: queryStep("detail", "check the service state", Args{DetailServerName: svc}),
+	}
+}
+
+// --- getDeployRecords
+
+type recordsResult struct {
+	EnvID        string             `json:"envId"`
+	ServerName   string             `json:"serverName"`
+	Records      []deployRecordView `json:"records"`
+	Total        int                `json:"total"`
+	LatestDeploy *deployRecordView  `json:"latestDeploy,omitempty"`
+	NextStep     *NextStep          `json:"nextStep,omitempty"`
+}
+
+func (p *Plugin) queryDeployRecords(ctx context.Context, envID string, a *QueryArgs) (any, error) {
+	svc := a.service()
+	recs, err := p.records(ctx, envID, svc)
+	if err != nil {
+		return nil, upstreamFailure("read the deploy records of "+svc, err, svc)
+	}
+	out := &recordsResult{EnvID: envID, ServerName: svc, Records: make([]deployRecordView, 0, len(recs)), Total: len(recs)}
+	for _, r := range recs {
+		out.Records = append(out.Records, viewRecord(r))
+	}
+	if len(recs) > 0 {
+		out.LatestDeploy = &out.Records[0]
+		out.NextStep = deployFollowUp(svc, recs[0])
+	}
+	return out, nil
+}
+
+// --- log pages
+
+// logPage is a page of a log: its tail within the byte budget, or, with
+// fromLine, the lines from there on that fit; the notice says how to read
+// the rest.
+type logPage struct {
+	Lines        []string `json:"lines"`
+	Truncated    bool     `json:"truncated,omitempty"`
+	Notice       string   `json:"notice,omitempty"`
+	FromLine     int      `json:"fromLine,omitempty"`
+	TotalLines   *int     `json:"totalLines,omitempty"`
+	NextFromLine int      `json:"nextFromLine,omitempty"`
+}
+
+func pageLog(text string, fromLine *int, action string) logPage {
+	if fromLine == nil {
+		lines, notice := tailLines(text, logByteBudget)
+		pg := logPage{Lines: lines}
+		if notice != "" {
+			pg.Truncated = true
+			pg.Notice = notice + " To read from the start, call " + action + " again with fromLine: 1."
+		}
+		return pg
+	}
+	text = strings.TrimRight(text, "\n")
+	all := []string{}
+	if text != "" {
+		all = strings.Split(text, "\n")
+	}
+	start := min(*fromLine-1, len(all))
+	end, size := start, 0
+	for end < len(all) && (end == start || size+len(all[end])+1 <= logByteBudget) {
+		size += len(all[end]) + 1
+		end++
+	}
+	page := all[start:end]
+	if len(page) == 1 && len(page[0]) > logByteBudget {
+		page = []string{page[0][:logByteBudget]}
+	}
+	total := len(all)
+	pg := logPage{Lines: page, FromLine: *fromLine, TotalLines: &total}
+	switch {
+	case start >= len(all):
+		pg.Notice = fmt.Sprintf("The log has %d lines; fromLine %d is past its end.", len(all), *fromLine)
+	case end < len(all):
+		pg.Truncated, pg.NextFromLine = true, end+1
+		pg.Notice = fmt.Sprintf("Lines %d-%d of %d (%d KB per page). Call %s again with fromLine: %d for the next page.", start+1, end, len(all), logByteBudget>>10, action, end+1)
+	}
+	return pg
+}
+
+// tailLines splits text into lines and keeps the last ones that fit in
+// budget bytes, with a notice saying what was left out.
+func tailLines(text string, budget int) ([]string, string) {
+	text = strings.TrimRight(text, "\n")
+	if text == "" {
+		return []string{}, ""
+	}
+	all := strings.Split(text, "\n")
+	size, start := 0, len(all)
+	for start > 0 && size+len(all[start-1])+1 <= budget {
+		start--
+		size += len(all[start]) + 1
+	}
+	if start == len(all) { // one huge line: keep its end
+		line := all[len(all)-1]
+		return []string{line[len(line)-budget:]}, fmt.Sprintf("The log was truncated to its last %d bytes; only the end of the last line is shown.", budget)
+	}
+	if start == 0 {
+		return all, ""
+	}
+	return all[start:], fmt.Sprintf("The log has %d lines; the first %d were left out to stay within %d KB (the end of a log is where errors are). Open the console for the full log.", len(all), start, budget>>10)
+}
+
+// --- getDeployLog
+
+type deployLogResult struct {
+	EnvID      string `json:"envId"`
+	ServerName string `json:"serverName"`
+	BuildID    int64  `json:"buildId"`
+	More       bool   `json:"more"`
+	FailType   string `json:"failType"`
+	FailReason string `json:"failReason"`
+	logPage
+	NextStep *NextStep `json:"nextStep"`
+}
+
+// noBuildResult answers getDeployLog when there is no build to read.
+type noBuildResult struct {
+	EnvID      string    `json:"envId"`
+	ServerName string    `json:"serverName"`
+	BuildID    int64     `json:"buildId"`
+	Lines      []string  `json:"lines"`
+	More       bool      `json:"more"`
+	Reason     string    `json:"reason"`
+	Message    string    `json:"message"`
+	NextStep   *NextStep `json:"nextStep"`
+}
+
+func (p *Plugin) queryDeployLog(ctx context.Context, envID string, a *QueryArgs) (any, error) {
+	svc := a.service()
+	buildID, latest, err := p.buildToRead(ctx, envID, svc, a.BuildID)
+	if err != nil {
+		return nil, err
+	}
+	if buildID == 0 {
+		return noBuild(envID, svc, latest), nil
+	}
+	text, last, err := p.readBuildLog(ctx, envID, svc, buildID)
+	if err != nil {
+		return nil, err
+	}
+	out := &deployLogResult{EnvID: envID, ServerName: svc, BuildID: buildID, More: last.More, FailType: last.FailType,
+		FailReason: last.FailReason, logPage: pageLog(text, a.FromLine, "getDeployLog")}
+	switch {
+	case last.More:
+		out.NextStep = queryStep("getDeployLog", "the build is still running; call again in a few seconds for new lines", Args{DetailServerName: svc, BuildID: buildID})
+	case last.FailReason != "" || last.FailType != "":
+		out.NextStep = queryStep("detail", "the build failed; fix the cause shown above, then deploy again", Args{DetailServerName: svc})
+	default:
+		args := Args{DetailServerName: svc}
+		if latest != nil {
+			args.RunID = latest.RunId
+		}
+		out.NextStep = queryStep("getProcessLog", "the build is done; the process log shows the version starting", args)
+	}
+	return out, nil
+}
+
+// buildToRead is the requested build, or the newest record's.
+func (p *Plugin) buildToRead(ctx context.Context, envID, svc string, requested *int64) (int64, *tcbr.DeployRecord, error) {
+	if requested != nil && *requested > 0 {
+		return *requested, nil, nil
+	}
+	recs, err := p.records(ctx, envID, svc)
+	if err != nil {
+		return 0, nil, upstreamFailure("find the newest build of "+svc, err, svc)
+	}
+	if len(recs) == 0 {
+		return 0, nil, noRecords(svc)
+	}
+	return recs[0].BuildId, &recs[0], nil
+}
+
+// noBuild: image deploys have no build, and a source build gets its id a
+// few seconds after the deploy starts: the build log is never asked for 0.
+func noBuild(envID, svc string, latest *tcbr.DeployRecord) *noBuildResult {
+	out := &noBuildResult{EnvID: envID, ServerName: svc, Lines: []string{}}
+	if latest != nil && inProgress(latest.Status) && latest.RunId == "" {
+		out.Reason = "BUILD_NOT_REGISTERED_YET"
+		out.Message = "The newest deploy has no build id yet; it registers a few seconds after the deploy starts."
+		out.NextStep = queryStep("getDeployRecords", "wait a few seconds for the build id", Args{DetailServerName: svc})
+		return out
+	}
+	out.Reason = "NO_CODING_BUILD_FOR_IMAGE_DEPLOY"
+	out.Message = "The newest version was deployed from an image, so there is no build log. The process log shows how it started."
+	args := Args{DetailServerName: svc}
+	if latest != nil {
+		args.RunID = latest.RunId
+	}
+	out.NextStep = queryStep("getProcessLog", "read how the version started", args)
+	return out
+}
+
+// readBuildLog pages through a build log with Offset until the platform has
+// nothing more for now.
+func (p *Plugin) readBuildLog(ctx context.Context, envID, svc string, buildID int64) (string, tcbr.BuildLog, error) {
+	var text strings.Builder
+	var last tcbr.BuildLog
+	offset := int64(0)
+	for range maxBuildLogPages {
+		resp, err := p.client.DescribeCloudRunBuildLog(ctx, &tcbr.DescribeCloudRunBuildLogRequest{
+			EnvId: envID, ServerName: svc, BuildId: buildID, Offset: offset,
+		})
+		if err != nil {
+			return "", last, buildLogFailure(err, svc, buildID)
+		}
+		last = resp.Log
+		if resp.Log.Text != "" {
+			if text.Len() > 0 && !strings.HasSuffix(text.String(), "\n") {
+				text.WriteByte('\n')
+			}
+			text.WriteString(resp.Log.Text)
+		}
+		// Stop when the platform has nothing more for now: either the build
+		// is over, or it is running and we have everything written so far.
+		if resp.Log.Delivered <= offset || resp.Log.Delivered >= resp.Log.Total {
+			break
+		}
+		offset = resp.Log.Delivered
+	}
+	return text.String(), last, nil
+}
+
+func buildLogFailure(err error, svc string, buildID int64) error {
+	if strings.Contains(err.Error(), "please login CODING") {
+		return &failure{
+			Kind:     kindUpstream,
+			What:     "Build logs are not available for this account",
+			Why:      "the platform keeps build logs in CODING and this account has no CODING user",
+			Hint:     "This does not mean the deploy failed. Read the process log and the deploy records instead; do not retry getDeployLog.",
+			NextStep: queryStep("getProcessLog", "see how the version started", Args{DetailServerName: svc}),
+		}
+	}
+	return upstreamFailure(fmt.Sprintf("read build log %d of %s", buildID, svc), err, svc)
+}
+
+// --- getProcessLog
+
+type processLogResult struct {
+	EnvID      string `json:"envId"`
+	ServerName string `json:"serverName"`
+	RunID      string `json:"runId"`
+	logPage
+}
+
+func (p *Plugin) queryProcessLog(ctx context.Context, envID string, a *QueryArgs) (any, error) {
+	svc := a.service()
+	runID := a.RunID
+	if runID == "" {
+		recs, err := p.records(ctx, envID, svc)
+		if err != nil {
+			return nil, upstreamFailure("find the newest run of "+svc, err, svc)
+		}
+		if len(recs) == 0 {
+			return nil, noRecords(svc)
+		}
+		if runID = recs[0].RunId; runID == "" {
+			return nil, &failure{
+				What:     "The newest deploy of " + svc + " has no run id yet",
+				Why:      "the run id appears once the version starts being created",
+				NextStep: queryStep("getDeployRecords", "check again in a few seconds", Args{DetailServerName: svc}),
+			}
+		}
+	}
+	resp, err := p.client.DescribeCloudRunProcessLog(ctx, &tcbr.DescribeCloudRunProcessLogRequest{EnvId: envID, RunId: runID, ServerName: svc})
+	if err != nil {
+		return nil, upstreamFailure(fmt.Sprintf("read process log %s of %s", runID, svc), err, svc)
+	}
+	var lines []string
+	for _, l := range resp.Logs {
+		lines = append(lines, strings.Split(strings.TrimRight(l, "\n"), "\n")...)
+	}
+	return &processLogResult{EnvID: envID, ServerName: svc, RunID: runID, logPage: pageLog(strings.Join(lines, "\n"), a.FromLine, "getProcessLog")}, nil
+}
+
+// --- getManageTask
+
+type taskStepView struct {
+	Name       string `json:"name"`
+	Status     string `json:"status"`
+	StartTime  string `json:"startTime"`
+	EndTime    string `json:"endTime"`
+	CostTime   int64  `json:"costTime"`
+	FailReason string `json:"failReason"`
+}
+
+type taskView struct {
+	ID             int64          `json:"id"`
+	ChangeType     string         `json:"changeType"`
+	ReleaseType    string         `json:"releaseType"`
+	DeployType     string         `json:"deployType"`
+	Status         string         `json:"status"`
+	Steps          []taskStepView `json:"steps"`
+	FailReason     string         `json:"failReason"`
+	VersionName    string         `json:"versionName"`
+	PreVersionName string         `json:"preVersionName"`
+	ReleaseID      int64          `json:"releaseId"`
+	CreateTime     string         `json:"createTime"`
+}
+
+type taskResult struct {
+	EnvID          string            `json:"envId"`
+	ServerName     string            `json:"serverName"`
+	Task           *taskView         `json:"task,omitempty"`
+	LatestDeploy   *deployRecordView `json:"latestDeploy,omitempty"`
+	TaskQueryError string            `json:"taskQueryError,omitempty"`
+	Message        string            `json:"message,omitempty"`
+	NextStep       *NextStep         `json:"nextStep,omitempty"`
+}
+
+func (p *Plugin) queryManageTask(ctx context.Context, envID string, a *QueryArgs) (any, error) {
+	svc := a.service()
+	out := &taskResult{EnvID: envID, ServerName: svc}
+	resp, taskErr := p.client.DescribeServerManageTask(ctx, &tcbr.DescribeServerManageTaskRequest{EnvId: envID, ServerName: svc, TaskId: latestTask})
+	recs, recErr := p.records(ctx, envID, svc)
+	switch {
+	case taskErr != nil && recErr != nil:
+		return nil, upstreamFailure("read the latest task of "+svc, taskErr, svc)
+	case taskErr != nil:
+		// The deploy records still answer; report the task failure beside them.
+		out.TaskQueryError = describeFailure("read the latest task of "+svc, taskErr, svc).text()
+	case resp.IsExist && resp.Task != nil:
+		out.Task = viewTask(resp.Task)
+		out.Message, out.NextStep = taskFollowUp(svc, resp.Task)
+	default:
+		out.Message = "The service has no manage task."
+	}
+	if recErr == nil && len(recs) > 0 {
+		v := viewRecord(recs[0])
+		out.LatestDeploy = &v
+		if out.NextStep == nil {
+			out.NextStep = deployFollowUp(svc, recs[0])
+		}
+	}
+	return out, nil
+}
+
+func viewTask(t *tcbr.ServerManageTaskInfo) *taskView {
+	steps := make([]taskStepView, 0, len(t.Steps))
+	for _, s := range t.Steps {
+		steps = append(steps, taskStepView{s.Name, s.Status, s.StartTime, s.EndTime, int64(s.CostTime), s.FailReason})
+	}
+	return &taskView{ID: t.Id, ChangeType: t.ChangeType, ReleaseType: t.ReleaseType, DeployType: t.DeployType,
+		Status: t.Status, Steps: steps, FailReason: t.FailReason, VersionName: t.VersionName,
+		PreVersionName: t.PreVersionName, ReleaseID: t.ReleaseId, CreateTime: t.CreateTime}
+}
+
+func taskFollowUp(svc string, t *tcbr.ServerManageTaskInfo) (string, *NextStep) {
+	switch {
+	case strings.EqualFold(t.ReleaseType, "GRAY") && strings.EqualFold(t.Status, "running"):
+		return "A gray release is open: set the traffic split, promote the canary, or roll back.", nil
+	case strings.EqualFold(t.Status, "running") || strings.EqualFold(t.Status, "todo"):
+		return "A task is running; new deploys and config changes wait until it ends.",
+			queryStep("getManageTask", "check again in a few seconds", Args{DetailServerName: svc})
+	}
+	return "", nil
+}
+
+// latestTask is the TaskId that asks DescribeServerManageTask for the
+// service's newest task.
+const latestTask = 0
