@@ -139,12 +139,15 @@ func startClient(t *testing.T, env []string, args ...string) (*client.Client, *t
 	return c, stderr
 }
 
+// toolNames lists the tools the server offers. With no tool enabled the
+// server declares no tools capability at all, and tools/list is not asked.
 func toolNames(t *testing.T, c *client.Client) []string {
 	t.Helper()
-	res, err := c.ListTools(context.Background(), mcp.ListToolsRequest{})
-	if err != nil {
-		return nil // no tool capability: nothing enabled
+	if c.GetServerCapabilities().Tools == nil {
+		return nil
 	}
+	res, err := c.ListTools(context.Background(), mcp.ListToolsRequest{})
+	require.NoError(t, err, "the server declared tools, so tools/list answers")
 	var names []string
 	for _, tool := range res.Tools {
 		names = append(names, tool.Name)

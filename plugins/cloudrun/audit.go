@@ -53,7 +53,7 @@ func (r *initEnvDryRun) stamp() (string, string)      { return r.EnvID, "" }
 func (r *trafficResult) stamp() (string, string)      { return r.EnvID, r.RequestID }
 func (r *downloadResult) stamp() (string, string)     { return r.EnvID, "" }
 func (r *updateConfigResult) stamp() (string, string) {
-	if r.configApplied != nil {
+	if r.ConfigApplied != nil {
 		return r.EnvID, r.RequestID
 	}
 	return r.EnvID, ""

@@ -29,8 +29,8 @@ func (r *registration) failed() bool {
 	return failed(r.status) || strings.EqualFold(r.taskStatus, "failed")
 }
 
-// registrationView is what a deploy reports of its registration.
-type registrationView struct {
+// RegistrationView is what a deploy reports of its registration.
+type RegistrationView struct {
 	Registered bool   `json:"registered"`
 	BuildID    int64  `json:"buildId"`
 	RunID      string `json:"runId"`
@@ -39,8 +39,8 @@ type registrationView struct {
 	WaitNote   string `json:"waitNote,omitempty"`
 }
 
-func (r *registration) view() *registrationView {
-	return &registrationView{Registered: r.registered, BuildID: r.buildID, RunID: r.runID, Version: r.version,
+func (r *registration) view() *RegistrationView {
+	return &RegistrationView{Registered: r.registered, BuildID: r.buildID, RunID: r.runID, Version: r.version,
 		FailReason: r.failReason, WaitNote: r.stopped}
 }
 

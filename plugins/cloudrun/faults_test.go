@@ -160,7 +160,10 @@ func TestTransferFaultsLeaveNothingBehind(t *testing.T) {
 			h.emu.InjectFault(f)
 			res, _ := h.manage(t, map[string]any{"action": "deploy", "serverName": "up-fault", "targetPath": "container-node"})
 			if tc.fault.Body != "" {
-				// The storage answered 200 with junk: the upload counts as done.
+				// The storage answered 200 with junk: the upload counts as
+				// done and the deploy goes on to create the service.
+				assert.Equal(t, 1, h.emu.RequestCount("CreateCloudRunServer"), resultText(res))
+				assert.Empty(t, tempFiles(t), "the package file is removed")
 				return
 			}
 			require.True(t, res.IsError, resultText(res))

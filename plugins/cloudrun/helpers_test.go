@@ -3,7 +3,9 @@ package cloudrun
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -190,4 +192,28 @@ func path(m map[string]any, keys ...string) any {
 		cur = mm[k]
 	}
 	return cur
+}
+
+// fakeFramework makes dir a function project whose functions framework is a
+// stub HTTP server, so that run needs node but no npm install.
+func fakeFramework(t *testing.T, dir string) {
+	t.Helper()
+	bin := filepath.Join(dir, "node_modules", "@cloudbase", "functions-framework", "bin")
+	require.NoError(t, os.MkdirAll(bin, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "package.json"),
+		[]byte(`{"name":"fake","version":"1.0.0","dependencies":{"@cloudbase/functions-framework":"^1.18.0"}}`), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "index.js"), []byte("exports.main = async () => ({ ok: true })\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(bin, "tcb-ff.js"), []byte(`
+require("http").createServer((q, s) => s.end("ok")).listen(Number(process.env.PORT), "127.0.0.1",
+  () => console.log("Server listening on port " + process.env.PORT));
+`), 0o755))
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := l.Addr().(*net.TCPAddr).Port
+	require.NoError(t, l.Close())
+	return port
 }

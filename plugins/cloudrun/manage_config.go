@@ -17,13 +17,13 @@ type updateConfigResult struct {
 	Unchanged            []string `json:"unchanged"`
 	LikelyRedeployFields []string `json:"likelyRedeployFields"`
 	DryRun               bool     `json:"dryRun,omitempty"`
-	*configApplied
+	*ConfigApplied
 	Message  string    `json:"message"`
 	NextStep *NextStep `json:"nextStep,omitempty"`
 }
 
-// configApplied is what a sent change reports.
-type configApplied struct {
+// ConfigApplied is what a sent change reports.
+type ConfigApplied struct {
 	TaskID    int64    `json:"taskId"`
 	RequestID string   `json:"requestId"`
 	Verified  bool     `json:"verified"`
@@ -79,7 +79,7 @@ func (p *Plugin) manageUpdateConfig(ctx context.Context, c *call) (any, error) {
 		return nil, upstreamFailure("change the config of "+svc, err, svc)
 	}
 	p.invalidateService(envID, svc)
-	out.configApplied = &configApplied{TaskID: resp.TaskId, RequestID: resp.RequestId}
+	out.ConfigApplied = &ConfigApplied{TaskID: resp.TaskId, RequestID: resp.RequestId}
 	p.verifyConfig(ctx, envID, svc, changes, out)
 	return out, nil
 }
@@ -88,7 +88,7 @@ func (p *Plugin) manageUpdateConfig(ctx context.Context, c *call) (any, error) {
 // still applies.
 func (p *Plugin) verifyConfig(ctx context.Context, envID, svc string, changes []serverconfig.Change, out *updateConfigResult) {
 	after, err := p.client.DescribeCloudRunServerDetail(context.WithoutCancel(ctx), &tcbr.DescribeCloudRunServerDetailRequest{EnvId: envID, ServerName: svc})
-	applied := out.configApplied
+	applied := out.ConfigApplied
 	if err == nil && after.ServerConfig != nil {
 		applied.Pending = serverconfig.Pending(changes, after.ServerConfig)
 		applied.Verified = len(applied.Pending) == 0

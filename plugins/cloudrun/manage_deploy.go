@@ -31,7 +31,7 @@ type deployResult struct {
 	RequestID          string                `json:"requestId,omitempty"`
 	Status             string                `json:"status,omitempty"`
 	CloudbasercUpdated *bool                 `json:"cloudbasercUpdated,omitempty"`
-	*registrationView
+	*RegistrationView
 	AccessURL string    `json:"accessUrl,omitempty"`
 	Message   string    `json:"message"`
 	NextStep  *NextStep `json:"nextStep,omitempty"`
@@ -74,7 +74,7 @@ func (p *Plugin) manageDeploy(ctx context.Context, c *call) (any, error) {
 	p.recordDeploy(plan, out)
 	wait := a.WaitRegistration == nil || *a.WaitRegistration
 	reg := p.waitRegistration(ctx, c.progress, plan.envID, plan.svc, taskID, plan.imageURL != "", wait)
-	out.registrationView = reg.view()
+	out.RegistrationView = reg.view()
 	if reg.status != "" {
 		out.Status = reg.status
 	}

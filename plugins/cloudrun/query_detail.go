@@ -115,12 +115,12 @@ type onlineVersion struct {
 // when the platform returned them.
 type serviceView struct {
 	Name string `json:"name"`
-	*serviceBase
+	*ServiceBase
 	OnlineVersions []onlineVersion `json:"onlineVersions"`
 	Config         map[string]any  `json:"config,omitempty"`
 }
 
-type serviceBase struct {
+type ServiceBase struct {
 	Type        string   `json:"type"`
 	Status      string   `json:"status"`
 	Domain      string   `json:"domain"`
@@ -136,7 +136,7 @@ func viewService(name string, d *tcbr.DescribeCloudRunServerDetailResponse, reve
 		if b.CustomDomainName != "" {
 			domain = b.CustomDomainName
 		}
-		v.serviceBase = &serviceBase{Type: b.ServerType, Status: b.Status, Domain: domain,
+		v.ServiceBase = &ServiceBase{Type: b.ServerType, Status: b.Status, Domain: domain,
 			CreateTime: b.CreateTime, UpdateTime: b.UpdateTime, AccessTypes: nonNil(b.AccessTypes)}
 	}
 	for _, ov := range d.OnlineVersionInfos {

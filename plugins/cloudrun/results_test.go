@@ -1,11 +1,15 @@
 package cloudrun
 
 import (
+	"bytes"
 	"encoding/json"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -13,9 +17,8 @@ import (
 var lowerCamel = regexp.MustCompile(`^[a-z][a-zA-Z0-9]*$`)
 
 // dataMaps hold keys that are data, not result fields: env param names, the
-// API's own PascalCase request bodies and items, config.
-var dataMaps = map[string]bool{"envParams": true, "request": true, "requests": true, "wouldSend": true, "config": true,
-	"items": true, "changes": true, "before": true, "after": true, "mergedFromRemote": true, "diff": true}
+// API's own PascalCase request bodies and items, next-step arguments.
+var dataMaps = map[string]bool{"envParams": true, "wouldSend": true, "items": true, "mergedFromRemote": true, "to": true}
 
 // walk checks every key below v and that no value is null.
 func walk(t *testing.T, where string, v any) {
@@ -41,42 +44,82 @@ func walk(t *testing.T, where string, v any) {
 
 func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
 
+// decodeAs decodes a success's structured content strictly into the typed
+// result the action declares: every field it sent is one the type has.
+func decodeAs[T any](t *testing.T, res *mcp.CallToolResult) *T {
+	t.Helper()
+	b, err := json.Marshal(res.StructuredContent)
+	require.NoError(t, err)
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	out := new(T)
+	require.NoError(t, dec.Decode(out), "the result decodes as %T: %s", out, b)
+	return out
+}
+
+type contractCall struct {
+	tool   string
+	args   map[string]any
+	decode func(t *testing.T, res *mcp.CallToolResult) // nil for failures
+}
+
+func as[T any]() func(t *testing.T, res *mcp.CallToolResult) {
+	return func(t *testing.T, res *mcp.CallToolResult) { decodeAs[T](t, res) }
+}
+
 // TestResultsShape runs every action and checks the result contract:
-// structuredContent is the same JSON as the text, keys are lowerCamelCase,
-// nothing is null; failures are isError with what, why and a next step or a hint.
+// structuredContent is the same JSON as the text and decodes as the
+// action's typed result, keys are lowerCamelCase, nothing is null; failures
+// are isError with what, why and a next step or a hint.
 func TestResultsShape(t *testing.T) {
 	h := newHarness(t)
 	h.emu.SetSpeed(400)
 	h.project(t, "container-node")
-	calls := []struct {
-		tool string
-		args map[string]any
-	}{
-		{QueryToolName, map[string]any{"action": "list"}},
-		{QueryToolName, map[string]any{"action": "list", "serverName": "zzz-nothing"}},
-		{QueryToolName, map[string]any{"action": "detail", "detailServerName": "hello-api"}},
-		{QueryToolName, map[string]any{"action": "templates"}},
-		{QueryToolName, map[string]any{"action": "getDeployLog", "detailServerName": "broken-build"}},
-		{QueryToolName, map[string]any{"action": "getDeployLog", "detailServerName": "todo-func"}},
-		{QueryToolName, map[string]any{"action": "getProcessLog", "detailServerName": "hello-api"}},
-		{QueryToolName, map[string]any{"action": "getDeployRecords", "detailServerName": "hello-api"}},
-		{QueryToolName, map[string]any{"action": "envStatus"}},
-		{QueryToolName, map[string]any{"action": "getManageTask", "detailServerName": "canary-web"}},
-		{QueryToolName, map[string]any{"action": "localRuns"}},
-		{ManageToolName, map[string]any{"action": "deploy", "serverName": "shop-api", "targetPath": "container-node", "dryRun": true}},
-		{ManageToolName, map[string]any{"action": "deploy", "serverName": "shop-api", "targetPath": "container-node"}},
-		{ManageToolName, map[string]any{"action": "updateConfig", "serverName": "hello-api", "serverConfig": map[string]any{"MinNum": 1}, "dryRun": true}},
-		{ManageToolName, map[string]any{"action": "traffic", "serverName": "canary-web", "trafficOp": "set", "stablePercent": 80, "canaryPercent": 20}},
-		{ManageToolName, map[string]any{"action": "initEnv"}},
-		{ManageToolName, map[string]any{"action": "init", "serverName": "new-app"}},
-		{ManageToolName, map[string]any{"action": "createAgent", "serverName": "bot-app", "agentConfig": map[string]any{"agentName": "bot"}}},
-		{ManageToolName, map[string]any{"action": "delete", "serverName": "todo-func", "dryRun": true}},
-		{ManageToolName, map[string]any{"action": "delete", "serverName": "todo-func", "force": true}},
+	calls := []contractCall{
+		{QueryToolName, map[string]any{"action": "list"}, as[listResult]()},
+		{QueryToolName, map[string]any{"action": "list", "serverName": "zzz-nothing"}, as[listResult]()},
+		{QueryToolName, map[string]any{"action": "detail", "detailServerName": "hello-api"}, as[detailResult]()},
+		{QueryToolName, map[string]any{"action": "detail", "detailServerName": "hello-api", "revealEnvParams": true}, as[detailResult]()},
+		{QueryToolName, map[string]any{"action": "templates"}, as[templatesResult]()},
+		{QueryToolName, map[string]any{"action": "getDeployLog", "detailServerName": "broken-build"}, as[deployLogResult]()},
+		{QueryToolName, map[string]any{"action": "getDeployLog", "detailServerName": "broken-build", "fromLine": 1}, as[deployLogResult]()},
+		{QueryToolName, map[string]any{"action": "getDeployLog", "detailServerName": "todo-func"}, as[noBuildResult]()},
+		{QueryToolName, map[string]any{"action": "getProcessLog", "detailServerName": "hello-api"}, as[processLogResult]()},
+		{QueryToolName, map[string]any{"action": "getDeployRecords", "detailServerName": "hello-api"}, as[recordsResult]()},
+		{QueryToolName, map[string]any{"action": "envStatus"}, as[envStatusResult]()},
+		{QueryToolName, map[string]any{"action": "getManageTask", "detailServerName": "canary-web"}, as[taskResult]()},
+		{QueryToolName, map[string]any{"action": "localRuns"}, as[localRunsResult]()},
+		{ManageToolName, map[string]any{"action": "deploy", "serverName": "shop-api", "targetPath": "container-node", "dryRun": true}, as[deployResult]()},
+		{ManageToolName, map[string]any{"action": "deploy", "serverName": "shop-api", "targetPath": "container-node"}, as[deployResult]()},
+		{ManageToolName, map[string]any{"action": "deploy", "serverName": "img-api", "imageUrl": "ccr.ccs.tencentyun.com/ns/app:v1"}, as[deployResult]()},
+		{ManageToolName, map[string]any{"action": "updateConfig", "serverName": "hello-api", "serverConfig": map[string]any{"MinNum": 1}, "dryRun": true}, as[updateConfigResult]()},
+		{ManageToolName, map[string]any{"action": "updateConfig", "serverName": "hello-api", "serverConfig": map[string]any{"MinNum": 2}}, as[updateConfigResult]()},
+		{ManageToolName, map[string]any{"action": "updateConfig", "serverName": "hello-api", "serverConfig": map[string]any{"MinNum": 2}}, as[updateConfigResult]()},
+		{ManageToolName, map[string]any{"action": "traffic", "serverName": "canary-web", "trafficOp": "set", "stablePercent": 80, "canaryPercent": 20, "dryRun": true}, as[trafficResult]()},
+		{ManageToolName, map[string]any{"action": "traffic", "serverName": "canary-web", "trafficOp": "set", "stablePercent": 80, "canaryPercent": 20}, as[trafficResult]()},
+		{ManageToolName, map[string]any{"action": "traffic", "serverName": "canary-web", "trafficOp": "rollback", "dryRun": true}, as[trafficResult]()},
+		{ManageToolName, map[string]any{"action": "initEnv"}, as[initEnvResult]()},
+		{ManageToolName, map[string]any{"action": "init", "serverName": "new-app"}, as[initResult]()},
+		{ManageToolName, map[string]any{"action": "download", "serverName": "hello-api", "targetPath": "pulled"}, as[downloadResult]()},
+		{ManageToolName, map[string]any{"action": "createAgent", "serverName": "bot-app", "agentConfig": map[string]any{"agentName": "bot"}}, as[createAgentResult]()},
+		{ManageToolName, map[string]any{"action": "delete", "serverName": "todo-func", "dryRun": true}, as[deleteDryRunResult]()},
+		{ManageToolName, map[string]any{"action": "delete", "serverName": "todo-func", "force": true}, as[deleteResult]()},
 		// failures
-		{QueryToolName, map[string]any{"action": "detail", "detailServerName": "no-such-svc"}},
-		{ManageToolName, map[string]any{"action": "delete", "serverName": "hello-api"}},
-		{ManageToolName, map[string]any{"action": "stop", "serverName": "hello-api"}},
-		{ManageToolName, map[string]any{"action": "traffic", "serverName": "hello-api", "trafficOp": "promote"}},
+		{QueryToolName, map[string]any{"action": "detail", "detailServerName": "no-such-svc"}, nil},
+		{ManageToolName, map[string]any{"action": "delete", "serverName": "hello-api"}, nil},
+		{ManageToolName, map[string]any{"action": "stop", "serverName": "hello-api"}, nil},
+		{ManageToolName, map[string]any{"action": "traffic", "serverName": "hello-api", "trafficOp": "promote"}, nil},
+		{ManageToolName, map[string]any{"action": "run", "serverName": "hello-api", "targetPath": "container-node"}, nil},
+	}
+	if _, err := exec.LookPath("node"); err == nil {
+		// A local run of a project whose framework is a stub (no npm install).
+		fakeFramework(t, filepath.Join(h.cfg.Workspace, "fn-local"))
+		port := freePort(t)
+		calls = append(calls,
+			contractCall{ManageToolName, map[string]any{"action": "run", "serverName": "fn-local", "runOptions": map[string]any{"port": port}}, as[runResult]()},
+			contractCall{QueryToolName, map[string]any{"action": "localRuns"}, as[localRunsResult]()},
+			contractCall{ManageToolName, map[string]any{"action": "stop", "serverName": "fn-local"}, as[stopResult]()})
+		t.Cleanup(func() { _ = h.plugin.Close() })
 	}
 	for _, c := range calls {
 		name := c.tool + "/" + c.args["action"].(string)
@@ -86,13 +129,16 @@ func TestResultsShape(t *testing.T) {
 		require.NoError(t, err)
 		var structured map[string]any
 		require.NoError(t, json.Unmarshal(b, &structured))
-		if res.IsError {
+		if c.decode == nil {
+			require.True(t, res.IsError, "%s is expected to fail: %s", name, resultText(res))
 			text := resultText(res)
 			assert.NotEmpty(t, path(structured, "error", "what"), name)
 			assert.NotEmpty(t, path(structured, "error", "why"), name)
 			assert.True(t, strings.Contains(text, "What to do:") || strings.Contains(text, "Next step:"), "%s: a failure says what to do: %s", name, text)
 		} else {
+			require.False(t, res.IsError, "%s: %s", name, resultText(res))
 			assert.JSONEq(t, string(b), resultText(res), "%s: the text is the structured content", name)
+			c.decode(t, res)
 		}
 		walk(t, name, structured)
 	}
