@@ -1,4 +1,4 @@
-// Package docs generates the README's configuration table and tools section
+// Package docs holds the generator of the README's configuration table and tools section
 // from the code, so the two cannot drift: a test compares them with README.md
 // (UPDATE_DOCS=1 rewrites the generated blocks).
 package docs
