@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -27,9 +28,7 @@ const e2eFrameworkVersion = "1.18.0"
 // @cloudbase/functions-framework. The first run installs from the registry
 // (about 20-30 s) and keeps node_modules under os.TempDir() for later runs.
 func TestEndToEndRealFramework(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end test skipped with -short")
-	}
+	testutil.NeedsE2E(t) // npm install from the registry
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node is not on PATH; install Node.js >= 18 (https://nodejs.org) to run the end-to-end test")
 	}

@@ -145,7 +145,7 @@ func envOr(k, def string) string {
 }
 
 // fakeTool writes an executable script that runs the test binary as kind.
-func fakeTool(t *testing.T, kind string, extraEnv ...string) string {
+func fakeTool(t testing.TB, kind string, extraEnv ...string) string {
 	t.Helper()
 	exe, err := os.Executable()
 	require.NoError(t, err)
@@ -161,7 +161,7 @@ func fakeTool(t *testing.T, kind string, extraEnv ...string) string {
 }
 
 // makeProject writes a function-mode project; withFramework puts a (fake) framework in node_modules.
-func makeProject(t *testing.T, pkgJSON string, withFramework bool, files map[string]string) string {
+func makeProject(t testing.TB, pkgJSON string, withFramework bool, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	if pkgJSON != "" {
@@ -180,7 +180,7 @@ func makeProject(t *testing.T, pkgJSON string, withFramework bool, files map[str
 
 const functionPkg = `{"name":"svc","version":"1.0.0","main":"index.js","dependencies":{"@cloudbase/functions-framework":"^1.18.0"}}`
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

@@ -17,7 +17,7 @@ import (
 )
 
 // project copies testdata/projects/<name> into the workspace.
-func (h *harness) project(t *testing.T, name string) string {
+func (h *harness) project(t testing.TB, name string) string {
 	t.Helper()
 	src := filepath.Join("..", "..", "testdata", "projects", name)
 	dst := filepath.Join(h.cfg.Workspace, name)

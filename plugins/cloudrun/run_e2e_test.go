@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -23,9 +24,7 @@ import (
 // init helloworld, run it (npm install from the registry on first use), GET
 // its port, see it in localRuns, stop it, and check the process is gone.
 func TestLocalLoopEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end run skipped with -short")
-	}
+	testutil.NeedsE2E(t) // npm install from the registry
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node is not on PATH: install Node.js 18 or later (https://nodejs.org) to run the local-run end-to-end test")
 	}
