@@ -280,8 +280,14 @@ func TestDeployFaults(t *testing.T) {
 		h := newHarness(t, withMaxWait(time.Minute))
 		h.emu.SetSpeed(0) // the clock stands still: the build never registers
 		h.project(t, "container-node")
-		ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
+		go func() { // cancel once the call is in its registration wait
+			for h.emu.RequestCount("DescribeServerManageTask") == 0 {
+				time.Sleep(5 * time.Millisecond)
+			}
+			cancel()
+		}()
 		req := mcp.CallToolRequest{}
 		req.Params.Name = ManageToolName
 		req.Params.Arguments = map[string]any{"action": "deploy", "serverName": "slow-svc", "targetPath": "container-node"}
