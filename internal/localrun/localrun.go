@@ -51,7 +51,6 @@ var (
 	ErrNpmMissing          = errors.New("npm is not available")
 	ErrPortInUse           = errors.New("port is already in use")
 	ErrAlreadyRunning      = errors.New("service is already running locally")
-	ErrContainerProject    = errors.New("container projects are not run in function mode")
 	ErrNotAFunctionProject = errors.New("not a function-mode project")
 	// ErrFrameworkMissing also matches ErrNotAFunctionProject.
 	ErrFrameworkMissing = fmt.Errorf("%w: %s is not installed", ErrNotAFunctionProject, frameworkPkg)
@@ -103,8 +102,9 @@ type Options struct {
 	ReadyTimeout time.Duration               // 0 = 30 s (npm install time not included)
 	Progress     func(stage, message string) // optional: "install", "start", "ready"; called from Start's goroutine
 
-	NodePath string // "" = node on PATH (tests point it elsewhere)
-	NpmPath  string // "" = npm on PATH
+	NodePath string            // "" = node on PATH (tests point it elsewhere)
+	NpmPath  string            // "" = npm on PATH
+	Tools    map[string]string // other programs by name (python3, go, java, docker); "" = on PATH
 }
 
 // Info describes a run.
@@ -120,6 +120,7 @@ type Info struct {
 	ExitCode   *int      `json:"exitCode,omitempty"`
 	LogFile    string    `json:"logFile"`
 	LogTail    []string  `json:"logTail"`
+	How        string    `json:"how,omitempty"` // what runs it: functions framework, npm start, python3 app.py, docker
 }
 
 // Manager owns the local processes. It is safe for concurrent use.
@@ -147,6 +148,8 @@ type run struct {
 	startDone          chan struct{} // closed when Start returns
 
 	// Guarded by Manager.mu.
+	how           string    // what runs it (launch.how)
+	after         []string  // run once the process has ended (docker rm -f)
 	prev          *run      // the run this one replaced in the table, until spawned
 	mode          string    // settled after the project is inspected
 	log           *logSink  // set once the log file is open
@@ -240,62 +243,17 @@ func (m *Manager) Start(ctx context.Context, o Options) (Info, error) {
 		}
 	}()
 
-	proj, err := inspectProject(o.Dir, o.ServerName)
-	if err != nil {
-		return m.failedInfo(r), err
-	}
-	if err := checkTree(ctx, o.Dir); err != nil {
-		return m.failedInfo(r), m.abortErr(callerCtx, err)
-	}
-	if o.Mode == "" {
-		o.Mode = ModeNormal
-		if proj.deps[agentPkg] {
-			o.Mode = ModeAgent
-		}
-	}
-	m.mu.Lock()
-	r.mode = o.Mode
-	m.mu.Unlock()
-	node, err := findNode(ctx, o.NodePath)
+	l, err := m.prepare(ctx, r, &o)
 	if err != nil {
 		return m.failedInfo(r), m.abortErr(callerCtx, err)
 	}
-	if err := m.checkPort(o.Port, o.ServerName); err != nil {
-		return m.failedInfo(r), err
-	}
-	if err := m.openLog(r); err != nil {
-		return m.failedInfo(r), err
-	}
-
-	tcbff := tcbffPath(o.Dir)
-	needInstall := !fileExists(filepath.Join(o.Dir, "node_modules")) || (!fileExists(tcbff) && proj.declaresFramework())
-	if needInstall && o.InstallDeps {
-		npm, err := findNpm(o.NpmPath)
-		if err != nil {
-			return m.failedInfo(r), err
-		}
-		report(o.Progress, "install", "dependencies are not installed: running npm install in "+o.Dir)
-		m.logger.Info("local run: npm install", "serverName", o.ServerName, "dir", o.Dir)
-		ictx, icancel := context.WithTimeout(ctx, installTimeout)
-		err = runInstall(ictx, npm, o.Dir, r.log, o.Progress)
-		icancel()
-		if err != nil {
-			return m.failedInfo(r), m.abortErr(callerCtx, err)
-		}
-	}
-	if !fileExists(tcbff) {
-		return m.failedInfo(r), frameworkMissing(o, proj, needInstall)
-	}
-	if needInstall && o.InstallDeps { // what npm installed is checked too (a file: dependency is a link out)
-		if err := checkTree(ctx, o.Dir); err != nil {
-			return m.failedInfo(r), m.abortErr(callerCtx, err)
-		}
-	}
-
-	report(o.Progress, "start", fmt.Sprintf("starting %s on port %d", frameworkPkg, o.Port))
-	cmd := exec.Command(node, tcbff, "--source", o.Dir)
+	report(o.Progress, "start", fmt.Sprintf("starting with %s on port %d", l.how, o.Port))
+	cmd := exec.Command(l.argv[0], l.argv[1:]...)
 	cmd.Dir = o.Dir
 	cmd.Env = childEnv(o)
+	if l.docker { // the run variables go to the container as -e flags
+		cmd.Env = ScrubbedEnviron()
+	}
 	cmd.Stdout, cmd.Stderr = r.log, r.log
 	cmd.WaitDelay = pipeWaitDelay
 	setProcAttrs(cmd)
@@ -304,14 +262,17 @@ func (m *Manager) Start(ctx context.Context, o Options) (Info, error) {
 	if len(keys) > 0 {
 		extra = strings.Join(keys, ", ")
 	}
-	r.log.note("starting: %s %s --source %s (PORT=%d, RUN_MODE=%s, extra env keys: %s)", node, tcbff, o.Dir, o.Port, o.Mode, extra)
+	m.mu.Lock()
+	r.how, r.after = l.how, l.after
+	m.mu.Unlock()
+	r.log.note("starting with %s in %s (PORT=%d, RUN_MODE=%s, extra env keys: %s)", l.how, o.Dir, o.Port, o.Mode, extra)
 	if err := m.spawn(r, cmd); err != nil {
-		r.log.note("could not start node: %v", err)
-		return m.failedInfo(r), fmt.Errorf("%w: cannot start %s: %v", ErrNodeMissing, node, err)
+		r.log.note("could not start %s: %v", l.argv[0], err)
+		return m.failedInfo(r), fmt.Errorf("%w: cannot start %s: %v", ErrCannotRun, l.argv[0], err)
 	}
 	spawned = true
 	m.logger.Info("local run started", "serverName", o.ServerName, "pid", r.pid, "port", o.Port,
-		"dir", o.Dir, "mode", o.Mode, "envKeys", keys, "logFile", r.logFile)
+		"dir", o.Dir, "how", l.how, "mode", o.Mode, "envKeys", keys, "logFile", r.logFile)
 	return m.awaitReady(ctx, callerCtx, r, o)
 }
 
@@ -383,6 +344,77 @@ func (m *Manager) abortErr(callerCtx context.Context, err error) error {
 	return err
 }
 
+// prepare inspects the project, plans its launch, installs its npm
+// dependencies when needed and runs the build steps.
+func (m *Manager) prepare(ctx context.Context, r *run, o *Options) (launch, error) {
+	proj, err := inspectProject(o.Dir)
+	if err != nil {
+		return launch{}, err
+	}
+	if err := checkTree(ctx, o.Dir); err != nil {
+		return launch{}, err
+	}
+	if o.Mode == "" {
+		o.Mode = ModeNormal
+		if proj.deps[agentPkg] {
+			o.Mode = ModeAgent
+		}
+	}
+	m.mu.Lock()
+	r.mode = o.Mode
+	m.mu.Unlock()
+	l, err := m.plan(ctx, *o, proj)
+	if err != nil {
+		return launch{}, err
+	}
+	if err := m.checkPort(o.Port, o.ServerName); err != nil {
+		return launch{}, err
+	}
+	if err := m.openLog(r); err != nil {
+		return launch{}, err
+	}
+	if err := m.installDeps(ctx, r, *o, proj, l); err != nil {
+		return launch{}, err
+	}
+	for _, step := range l.build {
+		report(o.Progress, "build", strings.Join(step, " "))
+		if err := runStep(ctx, step, o.Dir, r.log); err != nil {
+			return launch{}, err
+		}
+	}
+	return l, nil
+}
+
+// installDeps runs npm install when the launch needs node_modules and they
+// are missing; for a function, the framework must be there afterwards.
+func (m *Manager) installDeps(ctx context.Context, r *run, o Options, proj project, l launch) error {
+	tcbff := tcbffPath(o.Dir)
+	function := proj.function()
+	need := l.install && (!fileExists(filepath.Join(o.Dir, "node_modules")) || (function && !fileExists(tcbff)))
+	if need && o.InstallDeps {
+		npm, err := findNpm(o.NpmPath)
+		if err != nil {
+			return err
+		}
+		report(o.Progress, "install", "dependencies are not installed: running npm install in "+o.Dir)
+		m.logger.Info("local run: npm install", "serverName", o.ServerName, "dir", o.Dir)
+		ictx, icancel := context.WithTimeout(ctx, installTimeout)
+		err = runInstall(ictx, npm, o.Dir, r.log, o.Progress)
+		icancel()
+		if err != nil {
+			return err
+		}
+		// What npm installed is checked too (a file: dependency is a link out).
+		if err := checkTree(ctx, o.Dir); err != nil {
+			return err
+		}
+	}
+	if function && !fileExists(tcbff) {
+		return frameworkMissing(o, proj, need)
+	}
+	return nil
+}
+
 func frameworkMissing(o Options, p project, triedInstall bool) error {
 	ff := tcbffPath(o.Dir)
 	switch {
@@ -437,7 +469,7 @@ func (m *Manager) checkPort(port int, name string) error {
 func (m *Manager) infoLocked(r *run, lines int) Info {
 	info := Info{
 		ServerName: r.name, PID: r.pid, Port: r.port, URL: fmt.Sprintf("http://127.0.0.1:%d/", r.port),
-		Dir: r.dir, Mode: r.mode, Status: r.status, StartedAt: r.startedAt, LogFile: r.logFile, LogTail: []string{},
+		Dir: r.dir, Mode: r.mode, Status: r.status, StartedAt: r.startedAt, LogFile: r.logFile, LogTail: []string{}, How: r.how,
 	}
 	if r.exitCode != nil {
 		code := *r.exitCode

@@ -237,17 +237,10 @@ func TestProjectRefusals(t *testing.T) {
 		contains []string
 	}{
 		{
-			name: "container with start script",
-			dir: makeProject(t, `{"name":"c","scripts":{"start":"node server.js"},"dependencies":{"express":"^4"}}`, false,
-				map[string]string{"Dockerfile": "FROM node:20\nexpose 8080/tcp\nCMD [\"npm\",\"start\"]\n"}),
-			want:     ErrContainerProject,
-			contains: []string{"docker build -t my-svc . && docker run -p 8080:8080 my-svc", "npm start"},
-		},
-		{
-			name:     "container without package.json",
+			name:     "container without a start command or a Docker engine",
 			dir:      makeProject(t, "", false, map[string]string{"Dockerfile": "FROM nginx\n"}),
-			want:     ErrContainerProject,
-			contains: []string{"docker build -t my-svc .", "<the port your app listens on>"},
+			want:     ErrCannotRun,
+			contains: []string{"start a Docker engine", "app.py, go.mod"},
 		},
 		{
 			name:     "no package.json",
@@ -262,19 +255,23 @@ func TestProjectRefusals(t *testing.T) {
 			contains: []string{"not valid JSON"},
 		},
 		{
-			name:     "framework not a dependency",
+			name:     "neither a function nor a start command",
 			dir:      makeProject(t, `{"name":"x","dependencies":{"express":"^4"}}`, false, map[string]string{}),
-			want:     ErrFrameworkMissing,
-			contains: []string{"does not depend on @cloudbase/functions-framework", "npm install @cloudbase/functions-framework@^1"},
+			want:     ErrCannotRun,
+			contains: []string{`add a "start" script`, "npm install @cloudbase/functions-framework@^1"},
+		},
+		{
+			name:     "a Python app without python3",
+			dir:      makeProject(t, "", false, map[string]string{"app.py": "print(1)\n"}),
+			want:     ErrCannotRun,
+			contains: []string{"app.py needs python3"},
 		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			m, _ := newTestManager(t)
-			if tc.name == "framework not a dependency" {
-				require.NoError(t, os.MkdirAll(filepath.Join(tc.dir, "node_modules", "express"), 0o755))
-			}
-			_, err := m.Start(context.Background(), Options{ServerName: "My-Svc", Dir: tc.dir, NodePath: node, Port: freePort(t), InstallDeps: true, NpmPath: "/nonexistent/npm"})
+			_, err := m.Start(context.Background(), Options{ServerName: "My-Svc", Dir: tc.dir, NodePath: node, Port: freePort(t), InstallDeps: true,
+				NpmPath: "/nonexistent/npm", Tools: map[string]string{"docker": "/nonexistent/docker", "python3": "/nonexistent/python3"}})
 			require.ErrorIs(t, err, tc.want)
 			for _, s := range tc.contains {
 				assert.Contains(t, err.Error(), s)
@@ -284,6 +281,56 @@ func TestProjectRefusals(t *testing.T) {
 	}
 	// The framework-missing error is also a not-a-function-project error.
 	assert.ErrorIs(t, ErrFrameworkMissing, ErrNotAFunctionProject)
+	assert.ErrorIs(t, ErrCannotRun, ErrNotAFunctionProject)
+}
+
+// TestContainerProjectsRunNatively: without a Docker engine, a container
+// project runs with the start command it declares, like a function project:
+// readiness on its port, logs, stop.
+func TestContainerProjectsRunNatively(t *testing.T) {
+	fake := fakeTool(t, "node") // stands in for every runtime: it serves on PORT
+	cases := []struct {
+		name  string
+		pkg   string
+		files map[string]string
+		how   string
+		args  string
+	}{
+		{"npm start", `{"name":"c","scripts":{"start":"node index.js"}}`, map[string]string{"Dockerfile": "FROM node\n", "index.js": "x"}, "npm start", `["start"]`},
+		{"package.json main", `{"name":"c","main":"server.js"}`, map[string]string{"server.js": "x"}, "node server.js", `["server.js"]`},
+		{"python", "", map[string]string{"Dockerfile": "FROM python\n", "app.py": "x", "requirements.txt": ""}, "python3 app.py", `["app.py"]`},
+		{"go", "", map[string]string{"go.mod": "module x\n", "main.go": "package main\n"}, "go run .", `["run" "."]`},
+		{"java", "", map[string]string{"App.java": "class App {}\n"}, "java App.java", `["App.java"]`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m, _ := newTestManager(t)
+			o := Options{ServerName: "ctr", Dir: makeProject(t, tc.pkg, false, tc.files), Port: freePort(t), NodePath: fake, NpmPath: fake,
+				Env: map[string]string{"FAKE_MODE": "serve"},
+				Tools: map[string]string{"docker": "/nonexistent/docker", "python3": fake, "go": fake, "java": fake}}
+			info, err := m.Start(context.Background(), o)
+			require.NoError(t, err, "log tail:\n%s", strings.Join(info.LogTail, "\n"))
+			assert.Equal(t, StatusRunning, info.Status)
+			assert.Equal(t, tc.how, info.How)
+			assert.Eventually(t, func() bool {
+				got, _ := m.Get("ctr")
+				return strings.Contains(strings.Join(got.LogTail, "\n"), "fake-node args: "+tc.args)
+			}, 5*time.Second, 20*time.Millisecond)
+			_, err = m.Stop(context.Background(), "ctr")
+			require.NoError(t, err)
+			assert.True(t, gone(info.PID))
+		})
+	}
+}
+
+func TestDockerLaunch(t *testing.T) {
+	l := dockerLaunch("/usr/bin/docker", Options{ServerName: "Shop-API", Dir: "/src/shop", Port: 8080,
+		Env: map[string]string{"B": "2", "A": "1", "PORT": "9"}}, project{dockerfile: true, expose: "3000"})
+	assert.Equal(t, [][]string{{"/usr/bin/docker", "build", "-t", "cloudbase-mcp-local/shop-api", "/src/shop"}}, l.build)
+	assert.Equal(t, []string{"/usr/bin/docker", "run", "--rm", "--name", "cloudbase-mcp-shop-api", "-p", "127.0.0.1:8080:8080",
+		"-e", "PORT=8080", "-e", "A=1", "-e", "B=2", "cloudbase-mcp-local/shop-api"}, l.argv)
+	assert.Equal(t, []string{"/usr/bin/docker", "rm", "-f", "cloudbase-mcp-shop-api"}, l.after, "the container is removed when the run ends")
+	assert.True(t, l.docker)
 }
 
 func TestDockerfileWithFrameworkRunsAsFunction(t *testing.T) {

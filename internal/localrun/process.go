@@ -50,11 +50,12 @@ func (m *Manager) reap(r *run, state *os.ProcessState, done chan struct{}) {
 	} else {
 		r.status = StatusExited
 	}
-	status := r.status
+	status, after := r.status, r.after
 	close(done)
 	m.mu.Unlock()
 	r.log.note("process %d %s with code %d", r.pid, status, code)
 	r.log.close()
+	cleanUp(after)
 	m.logger.Info("local run ended", "serverName", r.name, "pid", r.pid, "status", status, "exitCode", code)
 }
 

@@ -28,13 +28,20 @@ const (
 
 // project is what run needs to know about the directory it is asked to start.
 type project struct {
-	deps        map[string]bool // dependencies and devDependencies
-	startScript bool
-	dockerfile  bool
-	expose      string
+	hasPackageJSON bool
+	deps           map[string]bool   // dependencies and devDependencies
+	scripts        map[string]string // package.json scripts
+	main           string            // package.json main
+	dockerfile     bool
+	expose         string
+	entries        map[string]bool // the regular files at the project's root
 }
 
 func (p project) declaresFramework() bool { return p.deps[frameworkPkg] || p.deps[agentPkg] }
+
+// function reports whether the project runs in function mode (it depends on
+// the functions framework); every other project runs as a container does.
+func (p project) function() bool { return p.declaresFramework() }
 
 // tcbffPath is the framework's CLI inside the project (package.json "bin": {"tcb-ff": "./bin/tcb-ff.js"}).
 func tcbffPath(dir string) string {
@@ -46,35 +53,38 @@ func fileExists(path string) bool {
 	return err == nil
 }
 
-// inspectProject refuses what run cannot start: no package.json, or a container
-// project (a Dockerfile and no framework dependency). The files are read
-// through the project's root: regular files only, bounded, never blocking.
-func inspectProject(dir, serverName string) (project, error) {
-	var p project
+// inspectProject reads what decides how the project runs. The files are
+// read through the project's root: regular files only, bounded, never
+// blocking. A package.json that is there but broken is refused.
+func inspectProject(dir string) (project, error) {
+	p := project{deps: map[string]bool{}, scripts: map[string]string{}, entries: map[string]bool{}}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return p, fmt.Errorf("%w: cannot open %s: %v", ErrNotAFunctionProject, dir, err)
 	}
 	defer root.Close()
+	if f, err := root.Open("."); err == nil {
+		names, _ := f.Readdirnames(maxRootEntries)
+		f.Close()
+		for _, n := range names {
+			p.entries[n] = safefs.IsRegular(root, n)
+		}
+	}
 	for _, name := range []string{"Dockerfile", "dockerfile"} {
 		if data, err := safefs.ReadFile(root, name, safefs.MaxSmallFile); err == nil {
-			p.dockerfile = true
-			p.expose = dockerExpose(data)
+			p.dockerfile, p.expose = true, dockerExpose(data)
 			break
 		}
 	}
 	raw, err := safefs.ReadFile(root, "package.json", safefs.MaxSmallFile)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		if p.dockerfile {
-			return p, containerError(dir, serverName, p)
-		}
-		return p, fmt.Errorf("%w: %s has no package.json. run starts Node.js function-mode services: a package.json that depends on %s and an index.js that exports main. Create one with manageCloudRun init (template helloworld) or point targetPath at the project directory",
-			ErrNotAFunctionProject, dir, frameworkPkg)
+		return p, nil
 	case err != nil:
 		return p, fmt.Errorf("%w: cannot read %s: %v", ErrNotAFunctionProject, filepath.Join(dir, "package.json"), err)
 	}
 	var pkg struct {
+		Main            string            `json:"main"`
 		Dependencies    map[string]any    `json:"dependencies"`
 		DevDependencies map[string]any    `json:"devDependencies"`
 		Scripts         map[string]string `json:"scripts"`
@@ -82,33 +92,21 @@ func inspectProject(dir, serverName string) (project, error) {
 	if err := json.Unmarshal(raw, &pkg); err != nil {
 		return p, fmt.Errorf("%w: %s/package.json is not valid JSON (%v); fix it and call run again", ErrNotAFunctionProject, dir, err)
 	}
-	p.deps = map[string]bool{}
+	p.hasPackageJSON, p.main = true, pkg.Main
 	for name := range pkg.Dependencies {
 		p.deps[name] = true
 	}
 	for name := range pkg.DevDependencies {
 		p.deps[name] = true
 	}
-	p.startScript = strings.TrimSpace(pkg.Scripts["start"]) != ""
-	if p.dockerfile && !p.declaresFramework() {
-		return p, containerError(dir, serverName, p)
+	for k, v := range pkg.Scripts {
+		p.scripts[k] = strings.TrimSpace(v)
 	}
 	return p, nil
 }
 
-func containerError(dir, serverName string, p project) error {
-	tag := strings.ToLower(serverName)
-	port := p.expose
-	if port == "" {
-		port = "<the port your app listens on>"
-	}
-	msg := fmt.Sprintf("%s has a Dockerfile and package.json does not depend on %s or %s, so it is a container-mode service; run only starts function-mode services. Run it with Docker: `docker build -t %s . && docker run -p 8080:%s %s` (then open http://127.0.0.1:8080/)",
-		dir, frameworkPkg, agentPkg, tag, port, tag)
-	if p.startScript {
-		msg += fmt.Sprintf(", or without Docker: `npm install && npm start` in %s", dir)
-	}
-	return fmt.Errorf("%w: %s", ErrContainerProject, msg)
-}
+// maxRootEntries bounds how many root entries are looked at.
+const maxRootEntries = 10_000
 
 var exposeLine = regexp.MustCompile(`(?i)^\s*EXPOSE\s+(\d+)`)
 

@@ -95,7 +95,7 @@ func newHarness(t testing.TB, opts ...harnessOpt) *harness {
 			ReadRetries:    2,
 			RetryBaseDelay: time.Millisecond,
 		},
-		deps: &Deps{MaxWait: 5 * time.Second, PollInterval: 10 * time.Millisecond},
+		deps: &Deps{MaxWait: 5 * time.Second, PollInterval: 10 * time.Millisecond, RunLogDir: filepath.Join(t.TempDir(), "runs")},
 	}
 	st.cfg.AuditLog = filepath.Join(t.TempDir(), "audit", "audit.log")
 	for _, o := range opts {

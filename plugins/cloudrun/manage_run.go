@@ -55,7 +55,7 @@ var runHints = []struct {
 	hint string
 }{
 	{localrun.ErrOutsideProject, "Nothing was started. Replace the link with real files inside the project, then call run again."},
-	{localrun.ErrContainerProject, "run starts function-mode services; build and run a container project with Docker, or deploy it."},
+	{localrun.ErrCannotRun, "Nothing was started. Add what the message asks for (a start command, or a running Docker engine), or deploy the project instead."},
 	{localrun.ErrNodeMissing, "Install Node.js 18 or later (https://nodejs.org), then call again."},
 	{localrun.ErrNpmMissing, "Install Node.js 18 or later (https://nodejs.org), then call again."},
 	{localrun.ErrExited, "The output above says why; fix the code and call again."},

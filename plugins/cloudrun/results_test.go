@@ -109,16 +109,17 @@ func TestResultsShape(t *testing.T) {
 		{ManageToolName, map[string]any{"action": "delete", "serverName": "hello-api"}, nil},
 		{ManageToolName, map[string]any{"action": "stop", "serverName": "hello-api"}, nil},
 		{ManageToolName, map[string]any{"action": "traffic", "serverName": "hello-api", "trafficOp": "promote"}, nil},
-		{ManageToolName, map[string]any{"action": "run", "serverName": "hello-api", "targetPath": "container-node"}, nil},
+		{ManageToolName, map[string]any{"action": "run", "serverName": "hello-api", "targetPath": "."}, nil},
 	}
 	if _, err := exec.LookPath("node"); err == nil {
 		// A local run of a project whose framework is a stub (no npm install).
 		fakeFramework(t, filepath.Join(h.cfg.Workspace, "fn-local"))
-		port := freePort(t)
 		calls = append(calls,
-			contractCall{ManageToolName, map[string]any{"action": "run", "serverName": "fn-local", "runOptions": map[string]any{"port": port}}, as[runResult]()},
+			contractCall{ManageToolName, map[string]any{"action": "run", "serverName": "fn-local", "runOptions": map[string]any{"port": freePort(t)}}, as[runResult]()},
+			contractCall{ManageToolName, map[string]any{"action": "run", "serverName": "ctr-local", "targetPath": "container-node", "runOptions": map[string]any{"port": freePort(t)}}, as[runResult]()},
 			contractCall{QueryToolName, map[string]any{"action": "localRuns"}, as[localRunsResult]()},
-			contractCall{ManageToolName, map[string]any{"action": "stop", "serverName": "fn-local"}, as[stopResult]()})
+			contractCall{ManageToolName, map[string]any{"action": "stop", "serverName": "fn-local"}, as[stopResult]()},
+			contractCall{ManageToolName, map[string]any{"action": "stop", "serverName": "ctr-local"}, as[stopResult]()})
 		t.Cleanup(func() { _ = h.plugin.Close() })
 	}
 	for _, c := range calls {
