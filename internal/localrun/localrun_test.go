@@ -306,7 +306,7 @@ func TestContainerProjectsRunNatively(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m, _ := newTestManager(t)
 			o := Options{ServerName: "ctr", Dir: makeProject(t, tc.pkg, false, tc.files), Port: freePort(t), NodePath: fake, NpmPath: fake,
-				Env: map[string]string{"FAKE_MODE": "serve"},
+				Env:   map[string]string{"FAKE_MODE": "serve"},
 				Tools: map[string]string{"docker": "/nonexistent/docker", "python3": fake, "go": fake, "java": fake}}
 			info, err := m.Start(context.Background(), o)
 			require.NoError(t, err, "log tail:\n%s", strings.Join(info.LogTail, "\n"))
