@@ -224,6 +224,40 @@ func TestVersionCommand(t *testing.T) {
 	assert.Regexp(t, `^cloudbase-mcp \S+ \(commit \S+, built \S+, go1\.\d+`, string(out))
 }
 
+func TestHelpAndVersionFlags(t *testing.T) {
+	for _, arg := range []string{"--version", "-v", "version"} {
+		out, err := exec.Command(binPath, arg).Output()
+		require.NoError(t, err, arg)
+		assert.Regexp(t, `^cloudbase-mcp \S+ \(commit`, string(out), arg)
+	}
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}, {"--read-only", "--help"}} {
+		out, err := exec.Command(binPath, args...).CombinedOutput()
+		require.NoError(t, err, "%v", args)
+		text := string(out)
+		for _, want := range []string{"cloudbase-mcp demo", "cloudbase-mcp emulator", "--sandbox", "CLOUDBASE_MCP_SANDBOX", "--read-only"} {
+			assert.Contains(t, text, want, "%v", args)
+		}
+		assert.NotContains(t, text, "help requested", "%v", args)
+	}
+}
+
+// TestGreetsAPersonAtATerminal: started by hand in a terminal, the server
+// says on stderr what it is and how to use it, and still serves stdin.
+func TestGreetsAPersonAtATerminal(t *testing.T) {
+	script, err := exec.LookPath("script") // util-linux: runs the binary on a pseudo-terminal
+	if err != nil {
+		t.Skip("script (util-linux) is not on PATH")
+	}
+	cmd := exec.Command(script, "-qec", binPath+" < /dev/null; "+binPath, "/dev/null")
+	cmd.Env = cleanEnv(t, "CLOUDBASE_MCP_SANDBOX=true")
+	cmd.Stdin = strings.NewReader("") // script's own stdin ends: the server on the terminal gets EOF
+	out, _ := cmd.CombinedOutput()
+	text := string(out)
+	assert.Contains(t, text, "This is an MCP server")
+	assert.Contains(t, text, "cloudbase-mcp demo")
+	assert.Equal(t, 1, strings.Count(text, "This is an MCP server"), "only the run on a terminal is greeted, not the one reading a file")
+}
+
 func TestUnknownCommand(t *testing.T) {
 	cmd := exec.Command(binPath, "frobnicate")
 	out, err := cmd.CombinedOutput()

@@ -84,3 +84,11 @@ func parseFlags(args []string) (map[string]string, error) {
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = f.Value.String() })
 	return set, nil
 }
+
+// PrintSettings writes the flag list, each with the variable it mirrors.
+func PrintSettings(w io.Writer) {
+	var b strings.Builder
+	printUsage(&b, "cloudbase-mcp")
+	_, list, _ := strings.Cut(b.String(), "\n") // without the "Usage of" line
+	_, _ = io.WriteString(w, list)
+}
