@@ -5,8 +5,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/emulator"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tcbr"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/workspace"
 	"github.com/cloudbase-mcp/cloudbase-mcp/plugins/cloudrun/serverconfig"
@@ -183,4 +185,33 @@ func TestDockerfilePath(t *testing.T) {
 	}
 	assert.Equal(t, int64(8080), exposedPort([]byte("FROM x\nEXPOSE 8080/tcp\nEXPOSE 9000\n")))
 	assert.Equal(t, int64(80), exposedPort([]byte("FROM x\nEXPOSE none\n")))
+}
+
+func TestPlatformMessagesInEnglish(t *testing.T) {
+	t.Parallel()
+	cases := []struct{ code, msg, why, original string }{
+		{"ResourceInUse", "已有部署发布任务运行中", "a deploy or release task is already running on this service", "已有部署发布任务运行中"},
+		{"ResourceNotFound.ServerNotFound", "服务不存在", "the service does not exist", "服务不存在"},
+		{"ResourceUnavailable.SomethingNew", "资源不可用", "the resource is unavailable", "资源不可用"},
+		{"Weird.Code", "出错了", "the platform refused the request (its message is in platformMessage)", "出错了"},
+		{"InvalidParameter", "EnvId is invalid", "EnvId is invalid", ""},
+	}
+	for _, c := range cases {
+		why, original := english(c.code, c.msg)
+		assert.Equal(t, c.why, why, c.code)
+		assert.Equal(t, c.original, original, c.code)
+	}
+}
+
+func TestChineseUpstreamMessagesThroughTheTool(t *testing.T) {
+	h := newHarness(t)
+	h.emu.InjectFault(emulator.Fault{Action: "DescribeCloudRunServers", Code: "ResourceInUse", Message: "已有部署发布任务运行中"})
+	res, out := h.query(t, map[string]any{"action": "list"})
+	require.True(t, res.IsError)
+	text := resultText(res)
+	english, platform, _ := strings.Cut(text, "\nPlatform message: ")
+	assert.False(t, hasHan(english), "the sentences are English: %s", english)
+	assert.Contains(t, english, "a deploy or release task is already running")
+	assert.Equal(t, "已有部署发布任务运行中", platform)
+	assert.Equal(t, "已有部署发布任务运行中", path(out, "error", "platformMessage"))
 }

@@ -69,6 +69,9 @@ type failure struct {
 	RequestID string      `json:"requestId,omitempty"`
 	NextStep  *NextStep   `json:"nextStep,omitempty"`
 	Hint      string      `json:"hint,omitempty"`
+	// PlatformMessage is the platform's own text when it is not English
+	// (Why carries its English meaning).
+	PlatformMessage string `json:"platformMessage,omitempty"`
 }
 
 type failureKind string
@@ -103,6 +106,10 @@ func (f *failure) text() string {
 	if f.NextStep != nil {
 		args, _ := json.Marshal(f.NextStep.Args)
 		fmt.Fprintf(&b, "\nNext step: call %s with %s (%s).", f.NextStep.Tool, args, f.NextStep.Why)
+	}
+	if f.PlatformMessage != "" {
+		b.WriteString("\nPlatform message: ")
+		b.WriteString(f.PlatformMessage)
 	}
 	return b.String()
 }
@@ -162,7 +169,7 @@ func describeFailure(op string, err error, svc string) *failure {
 	var te *tcbr.Error
 	if errors.As(err, &te) {
 		f.Code, f.RequestID = te.Code, te.RequestId
-		f.Why = te.Message
+		f.Why, f.PlatformMessage = english(te.Code, te.Message)
 	} else {
 		f.Why = err.Error()
 	}

@@ -83,7 +83,7 @@ func (s *callSecrets) redactFailure(res *mcp.CallToolResult) {
 	}
 	if body, ok := res.StructuredContent.(errorBody); ok && body.Error != nil {
 		f := body.Error
-		f.What, f.Why, f.Hint = s.redact(f.What), s.redact(f.Why), s.redact(f.Hint)
+		f.What, f.Why, f.Hint, f.PlatformMessage = s.redact(f.What), s.redact(f.Why), s.redact(f.Hint), s.redact(f.PlatformMessage)
 	}
 }
 
