@@ -113,12 +113,49 @@ func TestDeleteWithoutElicitationNeedsForce(t *testing.T) {
 	}
 }
 
-func TestForceSkipsTheQuestion(t *testing.T) {
-	u := &user{answer: answer(mcp.ElicitationResponseActionDecline, nil)}
-	h := newHarness(t, elicitingClient(mcp.ProtocolVersion20250618, u))
-	res, _ := h.manage(t, map[string]any{"action": "delete", "serverName": "hello-api", "force": true})
-	require.False(t, res.IsError, resultText(res))
-	assert.Empty(t, u.questions())
+// TestForceDoesNotSkipTheQuestion: when the client can ask the user, the
+// user is asked, whatever force says; force is the consent of clients that
+// cannot ask.
+func TestForceDoesNotSkipTheQuestion(t *testing.T) {
+	for _, protocol := range protocols {
+		t.Run(protocol, func(t *testing.T) {
+			u := &user{answer: answer(mcp.ElicitationResponseActionDecline, nil)}
+			h := newHarness(t, elicitingClient(protocol, u))
+			res, _ := h.manage(t, map[string]any{"action": "delete", "serverName": "hello-api", "force": true})
+			require.True(t, res.IsError)
+			assert.Contains(t, resultText(res), "declined")
+			assert.Len(t, u.questions(), 1, "the user was asked although force is true")
+			assert.Empty(t, h.requestsOf(t, "DeleteCloudRunServer"))
+
+			dir := filepath.Join(h.cfg.Workspace, "taken")
+			writeFile(t, filepath.Join(dir, "keep.txt"), "mine")
+			res, _ = h.manage(t, map[string]any{"action": "init", "serverName": "taken", "force": true})
+			require.True(t, res.IsError)
+			assert.Len(t, u.questions(), 2, "replacing files asks too")
+			b, err := os.ReadFile(filepath.Join(dir, "keep.txt"))
+			require.NoError(t, err)
+			assert.Equal(t, "mine", string(b))
+
+			// The dry run does not tell the model to use force.
+			res, out := h.manage(t, map[string]any{"action": "delete", "serverName": "hello-api", "dryRun": true})
+			require.False(t, res.IsError, resultText(res))
+			assert.NotContains(t, out["message"], "force")
+		})
+	}
+}
+
+// TestDeleteWhileATaskRunsIsRefusedBeforeAsking: the user is never asked to
+// confirm what the platform would refuse.
+func TestDeleteWhileATaskRunsIsRefusedBeforeAsking(t *testing.T) {
+	u := &user{answer: answer(mcp.ElicitationResponseActionAccept, map[string]any{"confirm": true})}
+	h := newHarness(t, elicitingClient(mcp.ProtocolVersion20251125, u))
+	// canary-web has an open gray release: its task is running.
+	res, out := h.manage(t, map[string]any{"action": "delete", "serverName": "canary-web"})
+	require.True(t, res.IsError, resultText(res))
+	assert.Contains(t, resultText(res), "while a task runs")
+	assert.Equal(t, "getManageTask", path(out, "error", "nextStep", "action"))
+	assert.Empty(t, u.questions(), "the user was not asked")
+	assert.Empty(t, h.requestsOf(t, "DeleteCloudRunServer"))
 }
 
 func TestDeleteOfAMissingServiceDoesNotAsk(t *testing.T) {

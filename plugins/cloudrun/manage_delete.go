@@ -39,10 +39,15 @@ func (p *Plugin) manageDelete(ctx context.Context, c *call) (any, error) {
 		if err != nil {
 			return nil, upstreamFailure("read service "+svc+" before a dry-run delete", err, svc)
 		}
-		return &deleteDryRunResult{DryRun: true, EnvID: envID, ServerName: svc, WouldDelete: viewService(svc, d.Detail, false),
-			Message: "Nothing was deleted. Call again with force: true (and without dryRun) to delete."}, nil
+		msg := "Nothing was deleted. To delete, ask the user, then call again with force: true and without dryRun."
+		if mcpx.CanElicit(ctx) {
+			msg = "Nothing was deleted. To delete, call again without dryRun: the user is asked to confirm."
+		}
+		return &deleteDryRunResult{DryRun: true, EnvID: envID, ServerName: svc, WouldDelete: viewService(svc, d.Detail, false), Message: msg}, nil
 	}
-	if !a.Force {
+	// A client that can ask the user always does; force is the consent of
+	// clients that cannot.
+	if mcpx.CanElicit(ctx) || !a.Force {
 		if err := p.confirmDelete(ctx, c, envID, svc); err != nil {
 			return nil, err
 		}
@@ -69,11 +74,12 @@ func (p *Plugin) manageDelete(ctx context.Context, c *call) (any, error) {
 
 // confirmDelete: no delete call without the user's confirmation, asked
 // through the client, or force: true from an agent that asked the user.
-// The user is not asked about a service that does not exist.
+// The user is not asked about what would fail anyway: a service that does
+// not exist, or one with a task running (the platform refuses to delete it).
 func (p *Plugin) confirmDelete(ctx context.Context, c *call, envID, svc string) error {
 	if mcpx.CanElicit(ctx) {
-		if _, err := p.fetchDetail(ctx, envID, svc); err != nil {
-			return upstreamFailure("read service "+svc+" before deleting it", err, svc)
+		if err := p.deletable(ctx, envID, svc); err != nil {
+			return err
 		}
 	}
 	q := mcpx.Question{Subject: "delete|" + envID + "|" + svc, Title: "Delete " + svc,
@@ -85,4 +91,24 @@ func (p *Plugin) confirmDelete(ctx context.Context, c *call, envID, svc string) 
 		Hint:     "Ask the user to confirm, then call again with force: true. Use dryRun: true to see what would be deleted.",
 		NextStep: manageStep("delete", "delete after the user confirmed", Args{ServerName: svc, Force: true}),
 	})
+}
+
+// deletable checks that a delete would be accepted now.
+func (p *Plugin) deletable(ctx context.Context, envID, svc string) error {
+	if _, err := p.fetchDetail(ctx, envID, svc); err != nil {
+		return upstreamFailure("read service "+svc+" before deleting it", err, svc)
+	}
+	task, err := p.client.DescribeServerManageTask(ctx, &tcbr.DescribeServerManageTaskRequest{EnvId: envID, ServerName: svc, TaskId: latestTask})
+	if err != nil || !task.IsExist || task.Task == nil {
+		return nil // the delete itself will tell
+	}
+	if st := strings.ToLower(task.Task.Status); st == "running" || st == "todo" {
+		return &failure{
+			What:     "Cannot delete " + svc + " now",
+			Why:      fmt.Sprintf("its task %d (%s %s release) is %s, and the platform refuses to delete a service while a task runs", task.Task.Id, orDash(task.Task.ChangeType), orDash(task.Task.ReleaseType), st),
+			Hint:     "Wait for the task to end (or roll back an open gray release), then delete. The user was not asked.",
+			NextStep: queryStep("getManageTask", "see when the task ends", Args{DetailServerName: svc}),
+		}
+	}
+	return nil
 }

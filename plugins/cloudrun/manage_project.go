@@ -72,7 +72,9 @@ func (p *Plugin) clearToWrite(ctx context.Context, c *call, loc workspace.Path, 
 	if err := refuseWorkspaceRoot(loc, a.Action); err != nil {
 		return err
 	}
-	if a.Force {
+	// A client that can ask the user always does; force is the consent of
+	// clients that cannot.
+	if a.Force && !mcpx.CanElicit(ctx) {
 		return nil
 	}
 	n := entryCount(loc)

@@ -107,7 +107,7 @@ func manageParams() []param {
 		{"packageType", desc(map[string]any{"type": "string", "enum": []string{"Trial", "Standard", "Professional", "Enterprise"}, "default": "Trial"}, "initEnv: package.")},
 		{"vpcId", strParam("initEnv: VPC to use.")},
 		{"subnetIds", desc(map[string]any{"type": "array", "items": map[string]any{"type": "string"}}, "initEnv: subnets of vpcId.")},
-		{"force", boolParam(false, "delete, and writing over a non-empty directory: confirmed by the user (skips the confirmation prompt).")},
+		{"force", boolParam(false, "Consent for delete and for writing over a non-empty directory, for clients that cannot ask the user. When the client supports elicitation, the user is always asked and force changes nothing.")},
 	}
 }
 
