@@ -367,7 +367,7 @@ func TestDescribeCloudRunEnvs(t *testing.T) {
 
 func TestDescribeVersionDetail(t *testing.T) {
 	_, base := start(t, Options{})
-	v := ok[tcbr.DescribeVersionDetailResponse](t, api(t, base, "DescribeVersionDetail",
+	v := ok[versionDetailResponse](t, api(t, base, "DescribeVersionDetail",
 		m{"EnvId": demoEnv, "ServerName": "hello-api", "VersionName": "hello-api-001"}))
 	assert.Equal(t, "hello-api-001", v.Name)
 	assert.Equal(t, `{"NODE_ENV":"production"}`, v.EnvParams, "the version keeps the config it was deployed with")

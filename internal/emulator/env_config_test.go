@@ -82,7 +82,7 @@ func TestSubmitServerConfigChangeDiff(t *testing.T) {
 	assert.NotEqual(t, before.BaseInfo.UpdateTime, d.BaseInfo.UpdateTime)
 	assert.Equal(t, before.OnlineVersionInfos, d.OnlineVersionInfos, "no new version")
 	assert.Equal(t, prevTask, latestTask(t, base, "hello-api").Task.Id, "no task")
-	vd := ok[tcbr.DescribeVersionDetailResponse](t, api(t, base, "DescribeVersionDetail",
+	vd := ok[versionDetailResponse](t, api(t, base, "DescribeVersionDetail",
 		m{"EnvId": demoEnv, "ServerName": "hello-api", "VersionName": "hello-api-002"}))
 	assert.EqualValues(t, 8, vd.MaxNum, "the serving version follows hot changes")
 
@@ -127,7 +127,7 @@ func TestSubmitServerConfigChangeDiff(t *testing.T) {
 	assert.Equal(t, `{"NODE_ENV":"production","FEATURE":"on"}`, d.ServerConfig.EnvParams)
 	assert.Equal(t, 1.0, d.ServerConfig.Cpu)
 	assert.EqualValues(t, 8, d.ServerConfig.MaxNum, "earlier hot changes carry over")
-	vd = ok[tcbr.DescribeVersionDetailResponse](t, api(t, base, "DescribeVersionDetail",
+	vd = ok[versionDetailResponse](t, api(t, base, "DescribeVersionDetail",
 		m{"EnvId": demoEnv, "ServerName": "hello-api", "VersionName": "hello-api-003"}))
 	assert.Equal(t, `{"NODE_ENV":"production","FEATURE":"on"}`, vd.EnvParams)
 }

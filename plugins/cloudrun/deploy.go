@@ -1,6 +1,7 @@
 package cloudrun
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -297,7 +298,7 @@ func (p *Plugin) planRemote(ctx context.Context, plan *deployPlan, a *ManageArgs
 // platform would put it in the wrong place. It also fills the VPC.
 func (p *Plugin) envGuard(ctx context.Context, plan *deployPlan) *mcp.CallToolResult {
 	if plan.cfg != nil && plan.cfg.VpcConf != nil {
-		plan.vpcInfo = &tcbr.CreateVpcInfo{VpcId: plan.cfg.VpcConf.VpcId, CreateType: 2}
+		plan.vpcInfo = &tcbr.CreateVpcInfo{VpcId: plan.cfg.VpcConf.VpcId, CreateType: cmp.Or(plan.cfg.VpcConf.CreateType, 2)}
 		if plan.cfg.VpcConf.SubnetId != "" {
 			plan.vpcInfo.SubnetIds = []string{plan.cfg.VpcConf.SubnetId}
 		}
