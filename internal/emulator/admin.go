@@ -156,19 +156,20 @@ func (e *Emulator) StateJSON() ([]byte, error) {
 		ReleaseOrders []any  `json:"releaseOrders"`
 	}
 	type envDump struct {
-		EnvID       string    `json:"envId"`
-		Alias       string    `json:"alias"`
-		Region      string    `json:"region"`
-		CloudRun    any       `json:"cloudRun"`
-		CloudRunOn  bool      `json:"cloudRunOpened"`
-		Services    []svcDump `json:"services"`
-		ServiceList []string  `json:"serviceNames"`
+		EnvID       string           `json:"envId"`
+		Alias       string           `json:"alias"`
+		Region      string           `json:"region"`
+		CloudRun    any              `json:"cloudRun"`
+		CloudRunOn  bool             `json:"cloudRunOpened"`
+		Services    []svcDump        `json:"services"`
+		ServiceList []string         `json:"serviceNames"`
+		Gateway     []map[string]any `json:"gateway"`
 	}
 	envs := []envDump{}
 	for _, en := range st.envs {
 		info, opened := st.envBaseInfo(en, now)
 		d := envDump{EnvID: en.ID, Alias: en.Alias, Region: en.Region, CloudRun: info, CloudRunOn: opened,
-			Services: []svcDump{}, ServiceList: []string{}}
+			Services: []svcDump{}, ServiceList: []string{}, Gateway: en.gatewayDump()}
 		for _, s := range en.services {
 			sd := svcDump{Name: s.Name, Type: s.Type, BaseInfo: st.serverBaseInfo(s, now), Config: st.serverConfig(s),
 				OnlineVersion: onlineVersions(s), DeployRecords: st.deployRecords(s, now), Tasks: []any{}, ReleaseOrders: []any{}}

@@ -99,6 +99,7 @@ var tcbHandlers = map[string]handlerFunc{
 	"DescribeEnvInfo":               describeEnvInfo,
 	"DescribeEnvs":                  describeEnvs,
 	"DescribeCloudBaseBuildService": describeCloudBaseBuildService,
+	"DescribeHTTPServiceRoute":      describeHTTPServiceRoute,
 }
 
 func lookupHandler(service, action string) (h handlerFunc, known bool) {

@@ -24,9 +24,10 @@
 // writes (CreateCloudRunServer, UpdateCloudRunServer, DeleteCloudRunServer,
 // SubmitServerConfigChangeDiff, ReleaseGray, OperateServerManage,
 // SubmitServerRollback, CreateCloudRunEnv); tcb DescribeEnvInfo, DescribeEnvs,
-// DescribeCloudBaseBuildService. The other tcbr actions of spec §5.16 answer
-// UnsupportedOperation. Every verified call is recorded (Requests) and
-// subject to faults before its handler runs.
+// DescribeCloudBaseBuildService, DescribeHTTPServiceRoute (the env's gateway
+// domains and routes, see Scenario files). The other tcbr actions of spec
+// §5.16 answer UnsupportedOperation. Every verified call is recorded
+// (Requests) and subject to faults before its handler runs.
 //
 // # Object storage
 //
@@ -177,7 +178,13 @@
 //	        "remark": "",
 //	        "config": {}, "envParams": {}                          // config change carried by this deploy
 //	      }]
-//	    }]
+//	    }],
+//	    "gateway": [                                               // HTTP access gateway (DescribeHTTPServiceRoute)
+//	      {"default": true, "routes": [                            // the env's <envId>-<appId>.<region>.app.tcloudbase.com
+//	        {"path": "/hello", "upstreamName": "hello-api",        // upstreamType defaults to CBR
+//	         "enable": true}]},
+//	      {"domain": "api.example.com", "enable": true, "routes": [{"path": "/", "upstreamName": "hello-api"}]}
+//	    ]
 //	  }]
 //	}
 //

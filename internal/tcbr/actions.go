@@ -265,3 +265,20 @@ type DescribeCloudBaseBuildServiceResponse struct {
 	OutDate         bool     `json:"OutDate"`
 	Meta
 }
+
+// --- 6.2 tcb DescribeHTTPServiceRoute (the HTTP access gateway's domains
+// and the routes bound on them)
+
+type DescribeHTTPServiceRouteRequest struct {
+	EnvId   string   `json:"EnvId"`
+	Filters []Filter `json:"Filters,omitempty"`
+	Offset  int64    `json:"Offset,omitempty"`
+	Limit   int64    `json:"Limit,omitempty"`
+}
+
+type DescribeHTTPServiceRouteResponse struct {
+	Domains      []HTTPServiceDomain `json:"Domains"`
+	OriginDomain string              `json:"OriginDomain"`
+	TotalCount   int64               `json:"TotalCount"`
+	Meta
+}

@@ -1,9 +1,9 @@
 // Package tcbr is the CloudRun API client: typed models of the tcbr 2022-02-17
-// actions and the tcb one we need (DescribeCloudBaseBuildService), checked
-// field by field against the public SDK models (wire/ holds the table,
-// wire_test.go the check), a Client interface the tool layer depends on, and
-// an implementation over the Tencent Cloud SDK's common client (its signer,
-// transport and error type).
+// actions and the tcb ones we need (DescribeCloudBaseBuildService,
+// DescribeHTTPServiceRoute), checked field by field against the public SDK
+// models (wire/ holds the table, wire_test.go the check), a Client interface
+// the tool layer depends on, and an implementation over the Tencent Cloud
+// SDK's common client (its signer, transport and error type).
 package tcbr
 
 import "context"
@@ -29,4 +29,5 @@ type Client interface {
 	SubmitServerConfigChangeDiff(ctx context.Context, req *SubmitServerConfigChangeDiffRequest) (*SubmitServerConfigChangeDiffResponse, error)
 	DescribeCloudRunEnvs(ctx context.Context, req *DescribeCloudRunEnvsRequest) (*DescribeCloudRunEnvsResponse, error)
 	DescribeCloudBaseBuildService(ctx context.Context, req *DescribeCloudBaseBuildServiceRequest) (*DescribeCloudBaseBuildServiceResponse, error)
+	DescribeHTTPServiceRoute(ctx context.Context, req *DescribeHTTPServiceRouteRequest) (*DescribeHTTPServiceRouteResponse, error)
 }

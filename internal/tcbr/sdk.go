@@ -371,3 +371,7 @@ func (c *SDKClient) DescribeCloudRunEnvs(ctx context.Context, req *DescribeCloud
 func (c *SDKClient) DescribeCloudBaseBuildService(ctx context.Context, req *DescribeCloudBaseBuildServiceRequest) (*DescribeCloudBaseBuildServiceResponse, error) {
 	return call[DescribeCloudBaseBuildServiceResponse](ctx, c, tcbRead("DescribeCloudBaseBuildService"), req)
 }
+
+func (c *SDKClient) DescribeHTTPServiceRoute(ctx context.Context, req *DescribeHTTPServiceRouteRequest) (*DescribeHTTPServiceRouteResponse, error) {
+	return call[DescribeHTTPServiceRouteResponse](ctx, c, tcbRead("DescribeHTTPServiceRoute"), req)
+}

@@ -450,7 +450,7 @@ func TestSDKClient_EveryMethod(t *testing.T) {
 	c := newTestClient(t, f.srv.URL, func(o *Options) { o.ReadRetries = 2 })
 	ct := reflect.TypeFor[Client]()
 	cv := reflect.ValueOf(c)
-	require.Equal(t, 17, ct.NumMethod())
+	require.Equal(t, 18, ct.NumMethod())
 	tab := wire.Load()
 	for i := range ct.NumMethod() {
 		m := ct.Method(i)

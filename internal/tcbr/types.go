@@ -457,3 +457,31 @@ type BuildLog struct {
 	FailType   string `json:"FailType"`
 	FailReason string `json:"FailReason"`
 }
+
+// Filter is a tcb list filter: Values match Name exactly.
+type Filter struct {
+	Name   string   `json:"Name"`
+	Values []string `json:"Values,omitempty"`
+}
+
+// HTTPServiceDomain is a domain of the HTTP access gateway and its routes
+// (tcb DescribeHTTPServiceRoute). Fields we read.
+type HTTPServiceDomain struct {
+	Domain     string             `json:"Domain"`
+	DomainType string             `json:"DomainType"`
+	IsDefault  bool               `json:"IsDefault"`
+	Enable     *bool              `json:"Enable"`
+	Status     string             `json:"Status"`
+	Protocol   string             `json:"Protocol"`
+	Routes     []HTTPServiceRoute `json:"Routes"`
+}
+
+// HTTPServiceRoute is one path on a gateway domain and the resource behind
+// it; Enable nil means enabled (only false disables a route).
+type HTTPServiceRoute struct {
+	Path                 string `json:"Path"`
+	UpstreamResourceType string `json:"UpstreamResourceType"`
+	UpstreamResourceName string `json:"UpstreamResourceName"`
+	Enable               *bool  `json:"Enable"`
+	EnableAuth           *bool  `json:"EnableAuth"`
+}

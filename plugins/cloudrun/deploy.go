@@ -147,8 +147,8 @@ func (p *Plugin) manageDeploy(ctx context.Context, req mcp.CallToolRequest, a *M
 	for k, v := range reg.fields() {
 		out[k] = v
 	}
-	if d, err := p.fetchDetail(context.WithoutCancel(ctx), envID, plan.svc); err == nil && d.Detail.BaseInfo != nil && d.Detail.BaseInfo.DefaultDomainName != "" {
-		out["accessUrl"] = d.Detail.BaseInfo.DefaultDomainName
+	if urls := p.accessURLs(context.WithoutCancel(ctx), envID, plan.svc); len(urls) > 0 {
+		out["accessUrl"], out["accessUrls"] = urls[0], urls
 	}
 	out["nextStep"] = reg.nextStep(plan.svc)
 	out["message"] = reg.message(plan)
