@@ -104,6 +104,8 @@ func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			out["requests"] = list
 		}
 		writeJSON(w, http.StatusOK, out)
+	case "GET violations":
+		writeJSON(w, http.StatusOK, map[string]any{"violations": append([]WireViolation{}, e.WireViolations()...)})
 	case "GET packages":
 		writeJSON(w, http.StatusOK, map[string]any{"packages": e.Packages()})
 	case "DELETE requests":
@@ -111,7 +113,7 @@ func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"counts": map[string]int{}, "total": 0})
 	default:
 		adminError(w, http.StatusNotFound, "unknown admin endpoint "+route+"; have: POST reset, GET state, GET clock, "+
-			"POST clock/advance?s=N, POST clock/speed?x=N, POST|GET|DELETE faults, GET|DELETE requests, GET packages")
+			"POST clock/advance?s=N, POST clock/speed?x=N, POST|GET|DELETE faults, GET|DELETE requests, GET packages, GET violations")
 	}
 }
 

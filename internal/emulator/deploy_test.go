@@ -199,8 +199,11 @@ func TestBuildFailures(t *testing.T) {
 			if tc.buildpacks {
 				di["BuildPacks"] = m{"LanguageVersion": "20.18", "RepoLanguage": "Node.js"}
 			}
-			sdk[tcbr.CreateCloudRunServerResponse](t, base, "CreateCloudRunServer",
-				m{"EnvId": demoEnv, "ServerName": tc.svc, "DeployInfo": di, "Items": tc.items})
+			req := m{"EnvId": demoEnv, "ServerName": tc.svc, "DeployInfo": di}
+			if tc.items != nil {
+				req["Items"] = tc.items
+			}
+			sdk[tcbr.CreateCloudRunServerResponse](t, base, "CreateCloudRunServer", req)
 			advance(e, tc.failAt-1)
 			assert.Equal(t, "building", records(t, base, tc.svc)[0].Status)
 			advance(e, 1)

@@ -93,7 +93,8 @@ func TestSubmitServerConfigChangeDiff(t *testing.T) {
 	assert.Contains(t, apiErr(t, diff(floatItem("CpuSpecs", 2)), "InvalidParameter"), "CpuSpecs and MemSpecs")
 	apiErr(t, diff(floatItem("CpuSpecs", 2), floatItem("MemSpecs", 2)), "InvalidParameter")
 	apiErr(t, diff(m{"Key": "MinNum", "Value": "1"}), "InvalidParameter")
-	apiErr(t, diff(), "MissingParameter") // Items null
+	assert.Equal(t, "The value type of parameter `Items` is not valid, input type should be `array`.",
+		apiErr(t, diff(), "InvalidParameter"), "null is not a value on the wire")
 	apiErr(t, api(t, base, "SubmitServerConfigChangeDiff", m{"EnvId": demoEnv, "ServerName": "hello-api", "Items": []m{}}),
 		"InvalidParameter")
 	apiErr(t, api(t, base, "SubmitServerConfigChangeDiff", m{"EnvId": demoEnv, "ServerName": "hello-api"}), "MissingParameter")
