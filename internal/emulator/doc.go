@@ -15,7 +15,9 @@
 //	     /__emulator/...                    admin, unsigned: reset, state, clock/advance?s=N, clock/speed?x=N,
 //	                                        clock, faults (POST/GET/DELETE), requests (GET/DELETE),
 //	                                        packages (GET: uploaded packages, see Emulator.Packages),
-//	                                        violations (GET: see Emulator.WireViolations)
+//	                                        violations (GET: see Emulator.WireViolations); loopback Host
+//	                                        only, bodies only as application/json, no foreign Origin
+//	                                        (no DNS rebinding, no cross-site form posts)
 //
 // # Actions
 //
