@@ -42,6 +42,11 @@ func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		adminError(w, status, msg)
 		return
 	}
+	e.adminRoute(w, r)
+}
+
+// adminRoute answers an admin request that passed adminRefusal.
+func (e *Emulator) adminRoute(w http.ResponseWriter, r *http.Request) {
 	path := strings.Trim(strings.TrimPrefix(r.URL.Path, "/__emulator/"), "/")
 	route := r.Method + " " + path
 	switch route {

@@ -209,46 +209,51 @@ func (c checker) value(path, typ string, v any) *Violation {
 
 func (c checker) one(path, typ string, v any) *Violation {
 	bad := &Violation{Code: "InvalidParameter", Path: path, Want: wantName(typ)}
-	switch {
-	case typ == "string":
-		if _, ok := v.(string); !ok {
+	if scalar, ok := scalarOK(typ, v); scalar {
+		if !ok {
 			return bad
 		}
-	case typ == "boolean":
-		if _, ok := v.(bool); !ok {
-			return bad
-		}
-	case typ == "number":
-		if _, ok := v.(json.Number); !ok {
-			return bad
-		}
-	case typ == "integer":
-		n, ok := v.(json.Number)
-		if !ok || !isInteger(n) {
-			return bad
-		}
-	case strings.HasPrefix(typ, "[]"):
+		return nil
+	}
+	if elem, isArray := strings.CutPrefix(typ, "[]"); isArray {
 		arr, ok := v.([]any)
 		if !ok {
 			return bad
 		}
 		for i, el := range arr {
-			if viol := c.value(path+"."+strconv.Itoa(i), typ[2:], el); viol != nil {
+			if viol := c.value(path+"."+strconv.Itoa(i), elem, el); viol != nil {
 				return viol
 			}
 		}
-	default:
-		obj, ok := v.(map[string]any)
-		if !ok {
-			return bad
-		}
-		fields := c.t.Fields(c.service, typ)
-		if fields == nil {
-			return &Violation{Code: "InvalidParameter", Path: path, Want: "known type " + typ}
-		}
-		return c.object(path, fields, obj)
+		return nil
 	}
-	return nil
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return bad
+	}
+	fields := c.t.Fields(c.service, typ)
+	if fields == nil {
+		return &Violation{Code: "InvalidParameter", Path: path, Want: "known type " + typ}
+	}
+	return c.object(path, fields, obj)
+}
+
+// scalarOK says whether typ is a scalar type and, if so, whether v is one.
+func scalarOK(typ string, v any) (scalar, ok bool) {
+	switch typ {
+	case "string":
+		_, ok = v.(string)
+	case "boolean":
+		_, ok = v.(bool)
+	case "number":
+		_, ok = v.(json.Number)
+	case "integer":
+		n, isNum := v.(json.Number)
+		ok = isNum && isInteger(n)
+	default:
+		return false, false
+	}
+	return true, ok
 }
 
 func isInteger(n json.Number) bool {
