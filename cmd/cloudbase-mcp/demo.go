@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/emulator"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -87,7 +88,7 @@ func runDemo(args []string) error {
 		haveProject = false
 	}
 
-	var serverLog bytes.Buffer
+	var serverLog syncBuffer
 	env := []string{"CLOUDBASE_MCP_SANDBOX=true", "CLOUDBASE_MCP_SANDBOX_SPEED=60", "CLOUDBASE_MCP_LOG_LEVEL=warn",
 		"CLOUDBASE_MCP_WORKSPACE=" + ws, "CLOUDBASE_MCP_AUDIT_LOG=" + filepath.Join(ws, "audit.log")}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -149,8 +150,30 @@ func runDemo(args []string) error {
 	} else {
 		fmt.Fprintf(d.out, "\n== Skipping the deploy loop: no sample project at %s (run make demo from the repository root)\n", *project)
 	}
+	if strings.Contains(serverLog.String(), emulator.WireViolationLog) {
+		return fmt.Errorf("the sandbox emulator saw requests the real API would refuse (server log: %s)", serverLog.String())
+	}
 	fmt.Fprintf(d.out, "\n== Done: %d calls against the sandbox emulator; nothing left the machine.\n", d.calls)
 	return nil
+}
+
+// syncBuffer holds the server log: written by the transport's stderr drain
+// while the demo reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func (d *demo) reads() error {

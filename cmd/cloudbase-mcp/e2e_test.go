@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/emulator"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/testutil"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
@@ -128,6 +129,9 @@ func startClient(t *testing.T, env []string, args ...string) (*client.Client, *t
 	c, err := client.NewStdioMCPClientWithOptions(binPath, env, args, transport.WithCommandStderrWriter(stderr))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
+	// A request the real API would refuse fails the test that sent it (the
+	// sandbox emulator logs each one).
+	t.Cleanup(func() { assert.NotContains(t, stderr.String(), emulator.WireViolationLog) })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	init := mcp.InitializeRequest{}

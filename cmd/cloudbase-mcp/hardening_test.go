@@ -193,6 +193,7 @@ func newEmulator(t *testing.T, speed float64) (*emulator.Emulator, string) {
 	srv := httptest.NewServer(emu.Handler())
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { _ = emu.Close() })
+	t.Cleanup(func() { assert.Empty(t, emu.WireViolations(), "requests the real API would refuse") })
 	return emu, srv.URL
 }
 

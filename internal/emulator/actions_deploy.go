@@ -140,16 +140,11 @@ func createCloudRunServer(c *call) (any, *apiError) {
 		return nil, aerr
 	}
 	if vi := req.VpcInfo; vi != nil {
-		switch {
-		case vi.VpcId == "":
-			return nil, missingParam("VpcInfo.VpcId")
-		case vi.CreateType != 1 && vi.CreateType != 2:
-			return nil, newAPIError("InvalidParameter", "The value of `VpcInfo.CreateType` must be 1 (new) or 2 (existing).")
+		vpc, aerr := c.vpcFor(vi)
+		if aerr != nil {
+			return nil, aerr
 		}
-		cfg.VpcConf = &tcbr.VpcConf{VpcId: vi.VpcId}
-		if len(vi.SubnetIds) > 0 {
-			cfg.VpcConf.SubnetId = vi.SubnetIds[0]
-		}
+		cfg.VpcConf = vpc
 	}
 	en, aerr := c.needEnv(req.EnvId)
 	if aerr != nil {
@@ -178,6 +173,33 @@ func createCloudRunServer(c *call) (any, *apiError) {
 		return nil, newAPIError("InternalError", "emulator: "+err.Error())
 	}
 	return tcbr.CreateCloudRunServerResponse{TaskId: t.ID, Meta: c.meta()}, nil
+}
+
+// vpcFor attaches a VPC on create: CreateType 2 names an existing one
+// (VpcId required), 1 has the platform create one (an id is minted unless
+// given, and a subnet unless SubnetIds names one).
+func (c *call) vpcFor(vi *tcbr.CreateVpcInfo) (*tcbr.VpcConf, *apiError) {
+	vpc := &tcbr.VpcConf{VpcId: vi.VpcId}
+	if len(vi.SubnetIds) > 0 {
+		vpc.SubnetId = vi.SubnetIds[0]
+	}
+	switch vi.CreateType {
+	case 2:
+		if vi.VpcId == "" {
+			return nil, missingParam("VpcInfo.VpcId")
+		}
+	case 1:
+		if vpc.VpcId == "" {
+			vpc.VpcId = "vpc-" + c.st.ids.lower(8)
+		}
+		if vpc.SubnetId == "" {
+			vpc.SubnetId = "subnet-" + c.st.ids.lower(8)
+		}
+		vpc.VpcCIDR, vpc.SubnetCIDR = "10.0.0.0/16", "10.0.0.0/24"
+	default:
+		return nil, newAPIError("InvalidParameter", "The value of `VpcInfo.CreateType` must be 1 (new) or 2 (existing).")
+	}
+	return vpc, nil
 }
 
 // needIdle refuses writes on a service that is being deleted or busy.

@@ -224,7 +224,7 @@ func describeCloudRunEnvs(c *call) (any, *apiError) {
 }
 
 func describeVersionDetail(c *call) (any, *apiError) {
-	var req tcbr.DescribeVersionDetailRequest
+	var req describeVersionDetailRequest
 	if aerr := cmp.Or(c.require("EnvId", "ServerName", "VersionName"), c.decode(&req)); aerr != nil {
 		return nil, aerr
 	}

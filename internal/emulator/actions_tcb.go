@@ -2,61 +2,68 @@ package emulator
 
 import (
 	"cmp"
+	"slices"
 
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tcbr"
 )
 
-// tcb 2018-06-08 actions (spec §6). DescribeEnvInfo and DescribeEnvs are not
-// in the tcbr package's models (the Go tool does not call them); their shapes
-// follow manager-node's typings.
+// tcb 2018-06-08 actions (spec §6). The client does not call DescribeEnvInfo
+// or DescribeEnvs; their shapes are the table's (internal/tcbr/wire):
+// DescribeEnvs the SDK model's EnvInfo, DescribeEnvInfo manager-node's
+// EnvBaseInfo (the same plus EnvPreferences and EnvStatus).
 
-type tcbEnvBaseInfo struct {
+// tcbEnvInfo is tcb's EnvInfo (DescribeEnvs).
+type tcbEnvInfo struct {
 	EnvId             string `json:"EnvId"`
-	Alias             string `json:"Alias"`
-	Status            string `json:"Status"`
-	Region            string `json:"Region"`
-	EnvType           string `json:"EnvType"`
-	PackageId         string `json:"PackageId"`
-	PackageName       string `json:"PackageName"`
-	PackageType       string `json:"PackageType"`
 	Source            string `json:"Source"`
+	Alias             string `json:"Alias"`
 	CreateTime        string `json:"CreateTime"`
 	UpdateTime        string `json:"UpdateTime"`
+	Status            string `json:"Status"`
 	Databases         []any  `json:"Databases"`
 	Storages          []any  `json:"Storages"`
 	Functions         []any  `json:"Functions"`
+	PackageId         string `json:"PackageId"`
+	PackageName       string `json:"PackageName"`
 	LogServices       []any  `json:"LogServices"`
-	CustomLogServices []any  `json:"CustomLogServices"`
 	StaticStorages    []any  `json:"StaticStorages"`
 	IsAutoDegrade     bool   `json:"IsAutoDegrade"`
 	EnvChannel        string `json:"EnvChannel"`
 	PayMode           string `json:"PayMode"`
 	IsDefault         bool   `json:"IsDefault"`
+	Region            string `json:"Region"`
 	Tags              []any  `json:"Tags"`
+	CustomLogServices []any  `json:"CustomLogServices"`
+	EnvType           string `json:"EnvType"`
 	IsDauPackage      bool   `json:"IsDauPackage"`
+	PackageType       string `json:"PackageType"`
 	ArchitectureType  string `json:"ArchitectureType"`
 	Recycle           string `json:"Recycle"`
-	EnvPreferences    []any  `json:"EnvPreferences"`
 	Meta              []any  `json:"Meta"`
 	PostgreSQL        []any  `json:"PostgreSQL"`
-	EnvStatus         string `json:"EnvStatus"`
 }
 
-type tcbEnvInfo struct {
+// tcbEnvBaseInfo is DescribeEnvInfo's EnvBaseInfo.
+type tcbEnvBaseInfo struct {
+	tcbEnvInfo
+	EnvPreferences []any  `json:"EnvPreferences"`
+	EnvStatus      string `json:"EnvStatus"`
+}
+
+type tcbEnvInfoDetail struct {
 	EnvBaseInfo tcbEnvBaseInfo    `json:"EnvBaseInfo"`
 	BillingInfo struct{}          `json:"BillingInfo"`
 	UserInfo    map[string]string `json:"UserInfo"`
 }
 
-func (st *state) tcbEnvBase(en *env) tcbEnvBaseInfo {
-	return tcbEnvBaseInfo{
+func (st *state) tcbEnv(en *env) tcbEnvInfo {
+	return tcbEnvInfo{
 		EnvId: en.ID, Alias: en.Alias, Status: "NORMAL", Region: en.Region, EnvType: "baas",
 		PackageId: en.PackageID, PackageName: en.PackageName, PackageType: "baas", Source: "qcloud",
 		CreateTime: fmtTime(en.Created), UpdateTime: fmtTime(en.Created),
 		Databases: []any{}, Storages: []any{}, Functions: []any{}, LogServices: []any{},
 		CustomLogServices: []any{}, StaticStorages: []any{}, EnvChannel: "qc_console", PayMode: "postpaid",
-		Tags: []any{}, IsDauPackage: true, ArchitectureType: "x86", EnvPreferences: []any{}, Meta: []any{},
-		PostgreSQL: []any{}, EnvStatus: "NORMAL",
+		Tags: []any{}, IsDauPackage: true, ArchitectureType: "x86", Meta: []any{}, PostgreSQL: []any{},
 	}
 }
 
@@ -70,28 +77,43 @@ func describeEnvInfo(c *call) (any, *apiError) {
 		return nil, aerr
 	}
 	return struct {
-		EnvInfo tcbEnvInfo `json:"EnvInfo"`
+		EnvInfo tcbEnvInfoDetail `json:"EnvInfo"`
 		tcbr.Meta
-	}{tcbEnvInfo{EnvBaseInfo: c.st.tcbEnvBase(en),
+	}{tcbEnvInfoDetail{EnvBaseInfo: tcbEnvBaseInfo{tcbEnvInfo: c.st.tcbEnv(en), EnvPreferences: []any{}, EnvStatus: "NORMAL"},
 		UserInfo: map[string]string{"Uin": c.st.account.Uin, "AppId": c.st.account.AppID}}, c.meta()}, nil
 }
 
+// describeEnvs lists the account's envs: EnvId narrows to one, EnvTypes
+// (accepted beyond the model, see wire.Allowances) to those types; Offset
+// and Limit page.
 func describeEnvs(c *call) (any, *apiError) {
-	var req struct{ EnvId string }
+	var req struct {
+		EnvId         string
+		EnvTypes      []string
+		Offset, Limit int64
+	}
 	if aerr := c.decode(&req); aerr != nil {
 		return nil, aerr
 	}
-	list := []tcbEnvBaseInfo{}
+	list := []tcbEnvInfo{}
 	for _, en := range c.st.envs {
-		if req.EnvId == "" || req.EnvId == en.ID {
-			list = append(list, c.st.tcbEnvBase(en))
+		info := c.st.tcbEnv(en)
+		if (req.EnvId == "" || req.EnvId == en.ID) && (req.EnvTypes == nil || slices.Contains(req.EnvTypes, info.EnvType)) {
+			list = append(list, info)
 		}
 	}
+	total := len(list)
+	if req.Offset > 0 {
+		list = list[min(int(req.Offset), len(list)):]
+	}
+	if req.Limit > 0 {
+		list = list[:min(int(req.Limit), len(list))]
+	}
 	return struct {
-		EnvList []tcbEnvBaseInfo `json:"EnvList"`
-		Total   int              `json:"Total"`
+		EnvList []tcbEnvInfo `json:"EnvList"`
+		Total   int          `json:"Total"`
 		tcbr.Meta
-	}{list, len(list), c.meta()}, nil
+	}{list, total, c.meta()}, nil
 }
 
 // describeCloudBaseBuildService hands out upload tickets (no

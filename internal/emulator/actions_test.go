@@ -56,8 +56,9 @@ func TestDescribeCloudRunServers(t *testing.T) {
 		apiErr(t, api(t, base, "DescribeCloudRunServers", m{}), "MissingParameter"))
 	apiErr(t, api(t, base, "DescribeCloudRunServers", m{"EnvId": "nope"}), "ResourceNotFound")
 	apiErr(t, api(t, base, "DescribeCloudRunServers", m{"EnvId": demoEnv, "ServerType": "vm"}), "InvalidParameterValue")
-	// Unknown parameters are ignored.
-	assert.EqualValues(t, 5, list(m{"EnvId": demoEnv, "Cpu": 0.25, "Whatever": []int{1}}).Total)
+	// Parameters the model lacks are refused, like the gateway does.
+	assert.Equal(t, "The parameter `Cpu` is not recognized.",
+		apiErr(t, api(t, base, "DescribeCloudRunServers", m{"EnvId": demoEnv, "Cpu": 0.25}), "UnknownParameter"))
 }
 
 func TestPageSizeDefaultsToNine(t *testing.T) {
@@ -226,7 +227,7 @@ func TestBuildLogCodingFlag(t *testing.T) {
 func TestProcessLog(t *testing.T) {
 	_, base := start(t, Options{})
 	logs := func(runID string) envelope {
-		return api(t, base, "DescribeCloudRunProcessLog", m{"EnvId": demoEnv, "RunId": runID, "ServerName": "ignored"})
+		return api(t, base, "DescribeCloudRunProcessLog", m{"EnvId": demoEnv, "RunId": runID})
 	}
 	hello := records(t, base, "hello-api")[0]
 	lines := ok[tcbr.DescribeCloudRunProcessLogResponse](t, logs(hello.RunId)).Logs
@@ -367,7 +368,7 @@ func TestDescribeCloudRunEnvs(t *testing.T) {
 
 func TestDescribeVersionDetail(t *testing.T) {
 	_, base := start(t, Options{})
-	v := ok[tcbr.DescribeVersionDetailResponse](t, api(t, base, "DescribeVersionDetail",
+	v := ok[versionDetailResponse](t, api(t, base, "DescribeVersionDetail",
 		m{"EnvId": demoEnv, "ServerName": "hello-api", "VersionName": "hello-api-001"}))
 	assert.Equal(t, "hello-api-001", v.Name)
 	assert.Equal(t, `{"NODE_ENV":"production"}`, v.EnvParams, "the version keeps the config it was deployed with")

@@ -181,7 +181,7 @@ func (c *call) goBack(s *service, t *task) *apiError {
 }
 
 func submitServerRollback(c *call) (any, *apiError) {
-	var req tcbr.SubmitServerRollbackRequest
+	var req submitServerRollbackRequest
 	if aerr := cmp.Or(c.require("EnvId", "ServerName", "CurrentVersionName", "RollbackVersionName"), c.decode(&req)); aerr != nil {
 		return nil, aerr
 	}
@@ -211,5 +211,5 @@ func submitServerRollback(c *call) (any, *apiError) {
 		return nil, newAPIError("InvalidParameter", "The version `"+target.Name+"` is "+target.status(c.now)+" and cannot take traffic.")
 	}
 	t := c.st.startTraffic(s, target, "Rollback", req.OperatorRemark, c.now)
-	return tcbr.SubmitServerRollbackResponse{TaskId: t.ID, Meta: c.meta()}, nil
+	return submitServerRollbackResponse{TaskId: t.ID, Meta: c.meta()}, nil
 }

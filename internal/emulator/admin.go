@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"io"
 	"maps"
+	"mime"
+	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +37,16 @@ func toFaultJSON(f Fault) faultJSON {
 
 // serveAdmin is the unsigned test-control API under /__emulator/.
 func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
+	if status, msg := adminRefusal(r); status != 0 {
+		e.log.Warn("emulator: admin request refused", "method", r.Method, "path", r.URL.Path, "status", status)
+		adminError(w, status, msg)
+		return
+	}
+	e.adminRoute(w, r)
+}
+
+// adminRoute answers an admin request that passed adminRefusal.
+func (e *Emulator) adminRoute(w http.ResponseWriter, r *http.Request) {
 	path := strings.Trim(strings.TrimPrefix(r.URL.Path, "/__emulator/"), "/")
 	route := r.Method + " " + path
 	switch route {
@@ -104,6 +117,8 @@ func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			out["requests"] = list
 		}
 		writeJSON(w, http.StatusOK, out)
+	case "GET violations":
+		writeJSON(w, http.StatusOK, map[string]any{"violations": append([]WireViolation{}, e.WireViolations()...)})
 	case "GET packages":
 		writeJSON(w, http.StatusOK, map[string]any{"packages": e.Packages()})
 	case "DELETE requests":
@@ -111,8 +126,55 @@ func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"counts": map[string]int{}, "total": 0})
 	default:
 		adminError(w, http.StatusNotFound, "unknown admin endpoint "+route+"; have: POST reset, GET state, GET clock, "+
-			"POST clock/advance?s=N, POST clock/speed?x=N, POST|GET|DELETE faults, GET|DELETE requests, GET packages")
+			"POST clock/advance?s=N, POST clock/speed?x=N, POST|GET|DELETE faults, GET|DELETE requests, GET packages, GET violations")
 	}
+}
+
+// adminRefusal keeps web pages away from the admin endpoints, which are
+// unsigned: a request must name a loopback host (a page that rebinds its own
+// DNS name to 127.0.0.1 still sends that name as Host), carry a body only as
+// JSON (a page can send text/plain or form bodies cross-site without asking,
+// never application/json) and, when a browser says where it comes from
+// (Origin, Sec-Fetch-Site), come from a loopback page. 0 means allowed.
+func adminRefusal(r *http.Request) (int, string) {
+	if !loopbackHost(r.Host) {
+		return http.StatusForbidden, "the admin endpoints answer only requests to a loopback host (localhost, 127.0.0.1, [::1]); got Host " +
+			strconv.Quote(r.Host)
+	}
+	if o := r.Header.Get("Origin"); o != "" && !loopbackOrigin(o) {
+		return http.StatusForbidden, "the admin endpoints do not answer web pages of other origins; got Origin " + strconv.Quote(o)
+	}
+	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		return http.StatusForbidden, "the admin endpoints do not answer cross-site requests"
+	}
+	if r.ContentLength != 0 { // -1: a body of unknown length
+		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil || mt != "application/json" {
+			return http.StatusUnsupportedMediaType, "an admin request body must be JSON (Content-Type: application/json)"
+		}
+	}
+	return 0, ""
+}
+
+// loopbackHost reports whether a Host header (with or without a port) names
+// localhost, 127.0.0.1 or [::1].
+func loopbackHost(host string) bool {
+	h := host
+	if hh, _, err := net.SplitHostPort(host); err == nil {
+		h = hh
+	} else if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		h = host[1 : len(host)-1]
+	}
+	switch strings.ToLower(h) {
+	case "localhost", "127.0.0.1", "::1":
+		return true
+	}
+	return false
+}
+
+func loopbackOrigin(origin string) bool {
+	u, err := url.Parse(origin)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && loopbackHost(u.Host)
 }
 
 func adminError(w http.ResponseWriter, status int, msg string) {
@@ -156,19 +218,20 @@ func (e *Emulator) StateJSON() ([]byte, error) {
 		ReleaseOrders []any  `json:"releaseOrders"`
 	}
 	type envDump struct {
-		EnvID       string    `json:"envId"`
-		Alias       string    `json:"alias"`
-		Region      string    `json:"region"`
-		CloudRun    any       `json:"cloudRun"`
-		CloudRunOn  bool      `json:"cloudRunOpened"`
-		Services    []svcDump `json:"services"`
-		ServiceList []string  `json:"serviceNames"`
+		EnvID       string           `json:"envId"`
+		Alias       string           `json:"alias"`
+		Region      string           `json:"region"`
+		CloudRun    any              `json:"cloudRun"`
+		CloudRunOn  bool             `json:"cloudRunOpened"`
+		Services    []svcDump        `json:"services"`
+		ServiceList []string         `json:"serviceNames"`
+		Gateway     []map[string]any `json:"gateway"`
 	}
 	envs := []envDump{}
 	for _, en := range st.envs {
 		info, opened := st.envBaseInfo(en, now)
 		d := envDump{EnvID: en.ID, Alias: en.Alias, Region: en.Region, CloudRun: info, CloudRunOn: opened,
-			Services: []svcDump{}, ServiceList: []string{}}
+			Services: []svcDump{}, ServiceList: []string{}, Gateway: en.gatewayDump()}
 		for _, s := range en.services {
 			sd := svcDump{Name: s.Name, Type: s.Type, BaseInfo: st.serverBaseInfo(s, now), Config: st.serverConfig(s),
 				OnlineVersion: onlineVersions(s), DeployRecords: st.deployRecords(s, now), Tasks: []any{}, ReleaseOrders: []any{}}

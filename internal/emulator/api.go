@@ -51,8 +51,9 @@ func (c *call) require(names ...string) *apiError {
 	return nil
 }
 
-// decode unmarshals the body into a typed request; unknown fields are
-// ignored, wrong types are InvalidParameter.
+// decode unmarshals the body into a typed request. The body has passed the
+// wire table (unknown fields and wrong JSON types are refused before the
+// handler runs); what is left is a value our typed request cannot hold.
 func (c *call) decode(dst any) *apiError {
 	if err := json.Unmarshal(c.body, dst); err != nil {
 		var te *json.UnmarshalTypeError
@@ -99,6 +100,7 @@ var tcbHandlers = map[string]handlerFunc{
 	"DescribeEnvInfo":               describeEnvInfo,
 	"DescribeEnvs":                  describeEnvs,
 	"DescribeCloudBaseBuildService": describeCloudBaseBuildService,
+	"DescribeHTTPServiceRoute":      describeHTTPServiceRoute,
 }
 
 func lookupHandler(service, action string) (h handlerFunc, known bool) {
@@ -149,10 +151,7 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 
 func (e *Emulator) dispatch(r *http.Request, v *verified, body []byte, reqID string) (any, *apiError) {
 	h, known := lookupHandler(v.Service, v.Action)
-	if h == nil {
-		if known {
-			return nil, newAPIError("UnsupportedOperation", "the emulator does not implement "+v.Action+" yet")
-		}
+	if !known {
 		return nil, newAPIError("InvalidAction",
 			"The action `"+v.Action+"` is not valid for service `"+v.Service+"` version `"+v.Version+"`.")
 	}
@@ -160,11 +159,28 @@ func (e *Emulator) dispatch(r *http.Request, v *verified, body []byte, reqID str
 	if err := json.Unmarshal(body, &raw); err != nil || raw == nil || !bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) {
 		return nil, newAPIError("InvalidParameter", "The request body must be a JSON object (`{}` when there are no parameters).")
 	}
+	// The gateway checks the parameters before the action runs.
+	if aerr := e.checkRequest(v.Service, v.Action, body); aerr != nil {
+		return nil, aerr
+	}
+	if h == nil {
+		return nil, newAPIError("UnsupportedOperation", "the emulator does not implement "+v.Action+" yet")
+	}
+	resp, aerr := e.run(h, &call{e: e, r: r, v: v, body: body, raw: raw, reqID: reqID})
+	if aerr != nil {
+		return nil, aerr
+	}
+	return e.checkResponse(v.Service, v.Action, resp)
+}
+
+// run calls a handler under the state lock, with the state settled.
+func (e *Emulator) run(h handlerFunc, c *call) (any, *apiError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now := e.clock.now()
-	e.st.settle(now)
-	return h(&call{e: e, r: r, v: v, body: body, raw: raw, reqID: reqID, now: now, st: e.st})
+	c.now = e.clock.now()
+	e.st.settle(c.now)
+	c.st = e.st
+	return h(c)
 }
 
 // writeEnvelope answers HTTP 200 with {"Response":{...}} (spec §3).

@@ -107,7 +107,7 @@ func TestDeployPackageEndToEnd(t *testing.T) {
 	assert.EqualValues(t, 5, cfg.MaxNum, "platform default where no item was sent")
 	assert.Equal(t, "", cfg.Tag)
 	assert.Equal(t, []string{"OA", "PUBLIC", "MINIAPP"}, d.BaseInfo.AccessTypes)
-	vd := ok[tcbr.DescribeVersionDetailResponse](t, api(t, base, "DescribeVersionDetail",
+	vd := ok[versionDetailResponse](t, api(t, base, "DescribeVersionDetail",
 		m{"EnvId": demoEnv, "ServerName": "shop-api", "VersionName": "shop-api-001"}))
 	assert.EqualValues(t, 8080, vd.Port)
 	assert.Nil(t, vd.BuildPacks)
@@ -162,7 +162,7 @@ func TestDeployFunctionWithBuildpacks(t *testing.T) {
 	advance(e, 64)
 	assert.Equal(t, map[string]string{"todo-fn-001": "100"}, traffic(t, base, "todo-fn"))
 	assert.Contains(t, processLines(t, base, rec.RunId), "server listening on 0.0.0.0:3000")
-	vd := ok[tcbr.DescribeVersionDetailResponse](t, api(t, base, "DescribeVersionDetail",
+	vd := ok[versionDetailResponse](t, api(t, base, "DescribeVersionDetail",
 		m{"EnvId": demoEnv, "ServerName": "todo-fn", "VersionName": "todo-fn-001"}))
 	assert.Equal(t, &tcbr.BuildPacksInfo{LanguageVersion: "20.18", RepoLanguage: "Node.js"}, vd.BuildPacks)
 }
@@ -199,8 +199,11 @@ func TestBuildFailures(t *testing.T) {
 			if tc.buildpacks {
 				di["BuildPacks"] = m{"LanguageVersion": "20.18", "RepoLanguage": "Node.js"}
 			}
-			sdk[tcbr.CreateCloudRunServerResponse](t, base, "CreateCloudRunServer",
-				m{"EnvId": demoEnv, "ServerName": tc.svc, "DeployInfo": di, "Items": tc.items})
+			req := m{"EnvId": demoEnv, "ServerName": tc.svc, "DeployInfo": di}
+			if tc.items != nil {
+				req["Items"] = tc.items
+			}
+			sdk[tcbr.CreateCloudRunServerResponse](t, base, "CreateCloudRunServer", req)
 			advance(e, tc.failAt-1)
 			assert.Equal(t, "building", records(t, base, tc.svc)[0].Status)
 			advance(e, 1)

@@ -14,7 +14,10 @@
 //	GET  /__cos/download/<env>/<svc>/<ver>.zip?expires=..&sign=..       package download (ticket with ServiceVersion)
 //	     /__emulator/...                    admin, unsigned: reset, state, clock/advance?s=N, clock/speed?x=N,
 //	                                        clock, faults (POST/GET/DELETE), requests (GET/DELETE),
-//	                                        packages (GET: uploaded packages, see Emulator.Packages)
+//	                                        packages (GET: uploaded packages, see Emulator.Packages),
+//	                                        violations (GET: see Emulator.WireViolations); loopback Host
+//	                                        only, bodies only as application/json, no foreign Origin
+//	                                        (no DNS rebinding, no cross-site form posts)
 //
 // # Actions
 //
@@ -24,9 +27,23 @@
 // writes (CreateCloudRunServer, UpdateCloudRunServer, DeleteCloudRunServer,
 // SubmitServerConfigChangeDiff, ReleaseGray, OperateServerManage,
 // SubmitServerRollback, CreateCloudRunEnv); tcb DescribeEnvInfo, DescribeEnvs,
-// DescribeCloudBaseBuildService. The other tcbr actions of spec §5.16 answer
-// UnsupportedOperation. Every verified call is recorded (Requests) and
-// subject to faults before its handler runs.
+// DescribeCloudBaseBuildService, DescribeHTTPServiceRoute (the env's gateway
+// domains and routes, see Scenario files). The other tcbr actions of spec
+// §5.16 answer UnsupportedOperation. Every verified call is recorded
+// (Requests) and subject to faults before its handler runs.
+//
+// # Strict parameters
+//
+// Like the real gateway, every request is checked against the field table
+// of the public SDK models (internal/tcbr/wire) before its action runs: a
+// field the action's model lacks answers UnknownParameter "The parameter
+// `Items.0.Foo` is not recognized.", a value of the wrong JSON type (null
+// included) InvalidParameter "The value type of parameter `PageSize` is not
+// valid, input type should be `integer`.". Fields the real API takes beyond
+// the models are allowed explicitly (wire.Allowances). Every answer the
+// emulator gives is checked against the same table; one that departs is an
+// InternalError. Both are recorded (WireViolations, GET
+// /__emulator/violations) and logged at error level (WireViolationLog).
 //
 // # Object storage
 //
@@ -177,7 +194,13 @@
 //	        "remark": "",
 //	        "config": {}, "envParams": {}                          // config change carried by this deploy
 //	      }]
-//	    }]
+//	    }],
+//	    "gateway": [                                               // HTTP access gateway (DescribeHTTPServiceRoute)
+//	      {"default": true, "routes": [                            // the env's <envId>-<appId>.<region>.app.tcloudbase.com
+//	        {"path": "/hello", "upstreamName": "hello-api",        // upstreamType defaults to CBR
+//	         "enable": true}]},
+//	      {"domain": "api.example.com", "enable": true, "routes": [{"path": "/", "upstreamName": "hello-api"}]}
+//	    ]
 //	  }]
 //	}
 //

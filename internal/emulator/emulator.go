@@ -55,9 +55,10 @@ type Emulator struct {
 	mu sync.Mutex // guards st
 	st *state
 
-	reqMu    sync.Mutex
-	counts   map[string]int
-	requests []RecordedRequest
+	reqMu      sync.Mutex
+	counts     map[string]int
+	requests   []RecordedRequest
+	violations []WireViolation // kept across Reset
 
 	srvMu   sync.Mutex
 	servers []*http.Server

@@ -82,7 +82,7 @@ func TestSubmitServerConfigChangeDiff(t *testing.T) {
 	assert.NotEqual(t, before.BaseInfo.UpdateTime, d.BaseInfo.UpdateTime)
 	assert.Equal(t, before.OnlineVersionInfos, d.OnlineVersionInfos, "no new version")
 	assert.Equal(t, prevTask, latestTask(t, base, "hello-api").Task.Id, "no task")
-	vd := ok[tcbr.DescribeVersionDetailResponse](t, api(t, base, "DescribeVersionDetail",
+	vd := ok[versionDetailResponse](t, api(t, base, "DescribeVersionDetail",
 		m{"EnvId": demoEnv, "ServerName": "hello-api", "VersionName": "hello-api-002"}))
 	assert.EqualValues(t, 8, vd.MaxNum, "the serving version follows hot changes")
 
@@ -93,7 +93,8 @@ func TestSubmitServerConfigChangeDiff(t *testing.T) {
 	assert.Contains(t, apiErr(t, diff(floatItem("CpuSpecs", 2)), "InvalidParameter"), "CpuSpecs and MemSpecs")
 	apiErr(t, diff(floatItem("CpuSpecs", 2), floatItem("MemSpecs", 2)), "InvalidParameter")
 	apiErr(t, diff(m{"Key": "MinNum", "Value": "1"}), "InvalidParameter")
-	apiErr(t, diff(), "MissingParameter") // Items null
+	assert.Equal(t, "The value type of parameter `Items` is not valid, input type should be `array`.",
+		apiErr(t, diff(), "InvalidParameter"), "null is not a value on the wire")
 	apiErr(t, api(t, base, "SubmitServerConfigChangeDiff", m{"EnvId": demoEnv, "ServerName": "hello-api", "Items": []m{}}),
 		"InvalidParameter")
 	apiErr(t, api(t, base, "SubmitServerConfigChangeDiff", m{"EnvId": demoEnv, "ServerName": "hello-api"}), "MissingParameter")
@@ -127,7 +128,7 @@ func TestSubmitServerConfigChangeDiff(t *testing.T) {
 	assert.Equal(t, `{"NODE_ENV":"production","FEATURE":"on"}`, d.ServerConfig.EnvParams)
 	assert.Equal(t, 1.0, d.ServerConfig.Cpu)
 	assert.EqualValues(t, 8, d.ServerConfig.MaxNum, "earlier hot changes carry over")
-	vd = ok[tcbr.DescribeVersionDetailResponse](t, api(t, base, "DescribeVersionDetail",
+	vd = ok[versionDetailResponse](t, api(t, base, "DescribeVersionDetail",
 		m{"EnvId": demoEnv, "ServerName": "hello-api", "VersionName": "hello-api-003"}))
 	assert.Equal(t, `{"NODE_ENV":"production","FEATURE":"on"}`, vd.EnvParams)
 }

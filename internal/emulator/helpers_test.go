@@ -30,7 +30,20 @@ func start(t *testing.T, opts Options) (*Emulator, string) {
 	base, err := e.Listen("127.0.0.1:0")
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = e.Close() })
+	t.Cleanup(func() { requireAnswersOnTable(t, e) })
 	return e, base
+}
+
+// requireAnswersOnTable fails a test in which the emulator gave an answer
+// that departs from the wire table (requests refused by it are the tests'
+// own business).
+func requireAnswersOnTable(t *testing.T, e *Emulator) {
+	t.Helper()
+	for _, v := range e.WireViolations() {
+		if v.Direction == "response" {
+			t.Errorf("emulator answer off the wire table: %+v", v)
+		}
+	}
 }
 
 // signOpts describe a hand-signed request; zero values mean "like the Go SDK".

@@ -59,6 +59,9 @@ type EnvSpec struct {
 	PackageName string        `json:"packageName,omitempty"`
 	CloudRun    *CloudRunSpec `json:"cloudRun,omitempty"`
 	Services    []ServiceSpec `json:"services,omitempty"`
+	// Gateway adds routes (and custom domains) to the env's HTTP access
+	// gateway; every env has its default domain.
+	Gateway []GatewayDomainSpec `json:"gateway,omitempty"`
 }
 
 // CloudRunSpec says CloudRun is opened on the env.

@@ -46,6 +46,9 @@ func (st *state) seedEnv(es EnvSpec) error {
 		e.PackageID, e.PackageName = "baas_trial", "体验版"
 	}
 	st.envs = append(st.envs, e)
+	if err := st.seedGateway(e, es.Gateway); err != nil {
+		return fmt.Errorf("env %s: %w", e.ID, err)
+	}
 	if es.CloudRun == nil {
 		if len(es.Services) > 0 {
 			return fmt.Errorf("env %s has services but CloudRun is not opened", es.EnvID)

@@ -33,7 +33,8 @@ type env struct {
 	PackageID, PackageName string
 	registryNS             string // 4 chars in the image registry namespace
 	cloudRun               *cloudRun
-	services               []*service // creation order
+	services               []*service       // creation order
+	gateway                []*gatewayDomain // the default domain first
 }
 
 type cloudRun struct {

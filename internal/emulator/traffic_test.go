@@ -212,7 +212,7 @@ func TestSubmitServerRollback(t *testing.T) {
 		"CurrentVersionName": "broken-build-001", "RollbackVersionName": "broken-build-002"}), "InvalidParameter")
 	apiErr(t, api(t, base, "SubmitServerRollback", m{"EnvId": demoEnv, "ServerName": "hello-api"}), "MissingParameter")
 
-	out := ok[tcbr.SubmitServerRollbackResponse](t, rb("hello-api-002", "hello-api-001"))
+	out := ok[submitServerRollbackResponse](t, rb("hello-api-002", "hello-api-001"))
 	task := latestTask(t, base, "hello-api").Task
 	assert.Equal(t, out.TaskId, task.Id)
 	assert.Equal(t, "Rollback", task.ChangeType)

@@ -86,7 +86,7 @@ func TestScenarioVariants(t *testing.T) {
 	frecs := ok[tcbr.DescribeCloudRunDeployRecordResponse](t, call("DescribeCloudRunDeployRecord", m{"ServerName": "first-deploy"})).DeployRecords
 	assert.EqualValues(t, 3000, first.ServerConfig.Port)
 	assert.Greater(t, frecs[0].BuildId, int64(0), "10 s into the build")
-	vd := ok[tcbr.DescribeVersionDetailResponse](t, call("DescribeVersionDetail", m{"ServerName": "first-deploy", "VersionName": "first-deploy-001"}))
+	vd := ok[versionDetailResponse](t, call("DescribeVersionDetail", m{"ServerName": "first-deploy", "VersionName": "first-deploy-001"}))
 	require.NotNil(t, vd.BuildPacks)
 	assert.Equal(t, "Node.js", vd.BuildPacks.RepoLanguage)
 	blog := ok[tcbr.DescribeCloudRunBuildLogResponse](t, call("DescribeCloudRunBuildLog",

@@ -182,7 +182,7 @@ func (st *state) versionInfo(s *service, v *version, now time.Time, isDefault bo
 		CreatedTime: fmtTime(v.Created), UpdatedTime: fmtTime(v.updated(now)), BuildId: v.buildID(now),
 		UploadType: v.DeployType, Remark: v.Remark, IsDefaultPriority: isDefault,
 		FlowParams: []tcbr.ObjectKVPriority{}, MinReplicas: v.Config.MinNum, MaxReplicas: v.Config.MaxNum,
-		RunId: v.RunID, Percent: float64(v.FlowRatio), CurrentReplicas: tcbr.FlexInt(replicas),
+		RunId: v.RunID, Percent: int64(v.FlowRatio), CurrentReplicas: tcbr.FlexInt(replicas),
 		Architecture: "x86_64",
 	}
 }
@@ -227,12 +227,15 @@ func (st *state) envInfo(e *env) tcbr.EnvInfo {
 		EnvId: e.ID, Source: "qcloud", Alias: e.Alias, CreateTime: fmtTime(e.Created),
 		UpdateTime: fmtTime(e.Created), Status: "NORMAL", Region: e.Region, EnvType: "baas",
 		PackageId: e.PackageID, PackageName: e.PackageName, EnvChannel: "qc_console", PayMode: "postpaid",
+		Databases: []tcbr.DatabasesInfo{}, Storages: []tcbr.StorageInfo{}, Functions: []tcbr.FunctionInfo{},
+		LogServices: []tcbr.LogServiceInfo{}, StaticStorages: []tcbr.StaticStorageInfo{}, Tags: []tcbr.Tag{},
+		CustomLogServices: []tcbr.ClsInfo{},
 	}
 }
 
 // versionDetail renders DescribeVersionDetail; EntryPoint and Cmd are
 // strings there (JSON array text, "" when empty) [ASSUMED].
-func (st *state) versionDetail(v *version, now time.Time) tcbr.DescribeVersionDetailResponse {
+func (st *state) versionDetail(v *version, now time.Time) versionDetailResponse {
 	arr := func(a []string) string {
 		if len(a) == 0 {
 			return ""
@@ -241,7 +244,7 @@ func (st *state) versionDetail(v *version, now time.Time) tcbr.DescribeVersionDe
 		return string(b)
 	}
 	c := v.Config
-	return tcbr.DescribeVersionDetailResponse{
+	return versionDetailResponse{
 		Name: v.Name, Port: c.Port, Cpu: c.Cpu, Mem: c.Mem, MinNum: c.MinNum, MaxNum: c.MaxNum,
 		PolicyDetails: append([]tcbr.HpaPolicy{}, c.PolicyDetails...), Dockerfile: c.Dockerfile,
 		BuildDir: c.BuildDir, EnvParams: c.EnvParams, Status: st.vocab(v.status(now)),

@@ -43,12 +43,11 @@ type DescribeCloudRunServerDetailResponse struct {
 // --- 5.3 CreateCloudRunServer
 
 type CreateCloudRunServerRequest struct {
-	EnvId        string            `json:"EnvId"`
-	ServerName   string            `json:"ServerName"`
-	DeployInfo   DeployParam       `json:"DeployInfo"`
-	ServerConfig *ServerBaseConfig `json:"ServerConfig,omitempty"`
-	Items        []DiffConfigItem  `json:"Items"`
-	VpcInfo      *CreateVpcInfo    `json:"VpcInfo,omitempty"`
+	EnvId      string           `json:"EnvId"`
+	ServerName string           `json:"ServerName"`
+	DeployInfo DeployParam      `json:"DeployInfo"`
+	Items      []DiffConfigItem `json:"Items,omitempty"`
+	VpcInfo    *CreateVpcInfo   `json:"VpcInfo,omitempty"`
 }
 
 type CreateCloudRunServerResponse struct {
@@ -59,12 +58,11 @@ type CreateCloudRunServerResponse struct {
 // --- 5.4 UpdateCloudRunServer
 
 type UpdateCloudRunServerRequest struct {
-	EnvId        string            `json:"EnvId"`
-	ServerName   string            `json:"ServerName"`
-	DeployInfo   DeployParam       `json:"DeployInfo"`
-	ServerConfig *ServerBaseConfig `json:"ServerConfig,omitempty"`
-	Business     string            `json:"Business,omitempty"`
-	Items        []DiffConfigItem  `json:"Items"`
+	EnvId      string           `json:"EnvId"`
+	ServerName string           `json:"ServerName"`
+	DeployInfo DeployParam      `json:"DeployInfo"`
+	Business   string           `json:"Business,omitempty"`
+	Items      []DiffConfigItem `json:"Items,omitempty"`
 }
 
 type UpdateCloudRunServerResponse struct {
@@ -113,12 +111,12 @@ type DescribeCloudRunBuildLogResponse struct {
 	Meta
 }
 
-// --- 5.8 DescribeCloudRunProcessLog
+// --- 5.8 DescribeCloudRunProcessLog (the model has no ServerName: a RunId
+// names the version)
 
 type DescribeCloudRunProcessLogRequest struct {
-	EnvId      string `json:"EnvId"`
-	RunId      string `json:"RunId"`
-	ServerName string `json:"ServerName,omitempty"`
+	EnvId string `json:"EnvId"`
+	RunId string `json:"RunId"`
 }
 
 type DescribeCloudRunProcessLogResponse struct {
@@ -226,7 +224,7 @@ type CreateCloudRunEnvResponse struct {
 type SubmitServerConfigChangeDiffRequest struct {
 	EnvId      string           `json:"EnvId"`
 	ServerName string           `json:"ServerName"`
-	Items      []DiffConfigItem `json:"Items"`
+	Items      []DiffConfigItem `json:"Items,omitempty"`
 }
 
 type SubmitServerConfigChangeDiffResponse struct {
@@ -234,92 +232,7 @@ type SubmitServerConfigChangeDiffResponse struct {
 	Meta
 }
 
-// --- 5.16 other tcbr actions
-
-type SubmitServerRollbackRequest struct {
-	EnvId               string `json:"EnvId"`
-	ServerName          string `json:"ServerName"`
-	CurrentVersionName  string `json:"CurrentVersionName"`
-	RollbackVersionName string `json:"RollbackVersionName"`
-	OperatorRemark      string `json:"OperatorRemark,omitempty"`
-}
-
-type SubmitServerRollbackResponse struct {
-	TaskId int64 `json:"TaskId"`
-	Meta
-}
-
-type DescribeVersionDetailRequest struct {
-	EnvId       string `json:"EnvId"`
-	ServerName  string `json:"ServerName"`
-	VersionName string `json:"VersionName"`
-	Channel     string `json:"Channel,omitempty"`
-}
-
-type DescribeVersionDetailResponse struct {
-	Name          string          `json:"Name"`
-	Port          FlexInt         `json:"Port"`
-	Cpu           float64         `json:"Cpu"`
-	Mem           float64         `json:"Mem"`
-	MinNum        FlexInt         `json:"MinNum"`
-	MaxNum        FlexInt         `json:"MaxNum"`
-	PolicyDetails []HpaPolicy     `json:"PolicyDetails"`
-	Dockerfile    string          `json:"Dockerfile"`
-	BuildDir      string          `json:"BuildDir"`
-	EnvParams     string          `json:"EnvParams"`
-	Status        string          `json:"Status"`
-	CreatedTime   string          `json:"CreatedTime"`
-	UpdatedTime   string          `json:"UpdatedTime"`
-	LogPath       string          `json:"LogPath"`
-	EntryPoint    string          `json:"EntryPoint"`
-	Cmd           string          `json:"Cmd"`
-	VpcConf       *VpcConf        `json:"VpcConf"`
-	VolumesConf   []VolumeConf    `json:"VolumesConf"`
-	BuildPacks    *BuildPacksInfo `json:"BuildPacks"`
-	Meta
-}
-
-type DeleteCloudRunVersionsRequest struct {
-	EnvId          string          `json:"EnvId"`
-	IsDeleteServer bool            `json:"IsDeleteServer"`
-	IsDeleteImage  bool            `json:"IsDeleteImage"`
-	SimpleVersions []SimpleVersion `json:"SimpleVersions"`
-	OperatorRemark string          `json:"OperatorRemark,omitempty"`
-}
-
-type FailDeleteVersions struct {
-	Version   string `json:"Version"`
-	ErrorCode string `json:"ErrorCode"`
-	ErrorMsg  string `json:"ErrorMsg"`
-	RequestId string `json:"RequestId"`
-}
-
-type SuccessDeleteVersions struct {
-	Version   string `json:"Version"`
-	RequestId string `json:"RequestId"`
-	Result    string `json:"Result"`
-}
-
-type DeleteCloudRunVersionsResponse struct {
-	Result          string                  `json:"Result"`
-	FailVersions    []FailDeleteVersions    `json:"FailVersions"`
-	SuccessVersions []SuccessDeleteVersions `json:"SuccessVersions"`
-	Meta
-}
-
-type DescribeCloudRunPodListRequest struct {
-	EnvId       string `json:"EnvId"`
-	ServerName  string `json:"ServerName"`
-	VersionName string `json:"VersionName,omitempty"`
-	PageSize    int64  `json:"PageSize,omitempty"`
-	PageNum     int64  `json:"PageNum,omitempty"`
-}
-
-type DescribeCloudRunPodListResponse struct {
-	PodList    []VersionPodInstance `json:"PodList"`
-	TotalCount int64                `json:"TotalCount"`
-	Meta
-}
+// --- 5.16 DescribeCloudRunEnvs
 
 type DescribeCloudRunEnvsRequest struct {
 	EnvId     string   `json:"EnvId,omitempty"`
@@ -329,61 +242,6 @@ type DescribeCloudRunEnvsRequest struct {
 
 type DescribeCloudRunEnvsResponse struct {
 	EnvList []EnvInfo `json:"EnvList"`
-	Meta
-}
-
-type StartVersionInstanceRequest struct {
-	EnvId       string `json:"EnvId"`
-	ServerName  string `json:"ServerName"`
-	VersionName string `json:"VersionName"`
-}
-
-type StartVersionInstanceResponse struct {
-	InstanceName string `json:"InstanceName"`
-	Meta
-}
-
-type StopVersionInstanceRequest struct {
-	EnvId        string `json:"EnvId"`
-	ServerName   string `json:"ServerName"`
-	VersionName  string `json:"VersionName"`
-	InstanceName string `json:"InstanceName,omitempty"`
-}
-
-type StopVersionInstanceResponse struct {
-	Meta
-}
-
-type SearchClsLogRequest struct {
-	EnvId       string `json:"EnvId"`
-	StartTime   string `json:"StartTime"`
-	EndTime     string `json:"EndTime"`
-	QueryString string `json:"QueryString"`
-	Limit       int64  `json:"Limit"`
-	Context     string `json:"Context,omitempty"`
-	Sort        string `json:"Sort,omitempty"`
-	UseLucene   *bool  `json:"UseLucene,omitempty"`
-	LogType     string `json:"LogType,omitempty"`
-}
-
-type LogObject struct {
-	TopicId   string `json:"TopicId"`
-	TopicName string `json:"TopicName"`
-	Timestamp string `json:"Timestamp"`
-	Content   string `json:"Content"`
-	FileName  string `json:"FileName"`
-	Source    string `json:"Source"`
-	PkgLogId  string `json:"PkgLogId"`
-}
-
-type LogResObject struct {
-	Context  string      `json:"Context"`
-	ListOver bool        `json:"ListOver"`
-	Results  []LogObject `json:"Results"`
-}
-
-type SearchClsLogResponse struct {
-	LogResults LogResObject `json:"LogResults"`
 	Meta
 }
 
@@ -405,5 +263,22 @@ type DescribeCloudBaseBuildServiceResponse struct {
 	DownloadUrl     string   `json:"DownloadUrl"`
 	DownloadHeaders []KVPair `json:"DownloadHeaders"`
 	OutDate         bool     `json:"OutDate"`
+	Meta
+}
+
+// --- 6.2 tcb DescribeHTTPServiceRoute (the HTTP access gateway's domains
+// and the routes bound on them)
+
+type DescribeHTTPServiceRouteRequest struct {
+	EnvId   string   `json:"EnvId"`
+	Filters []Filter `json:"Filters,omitempty"`
+	Offset  int64    `json:"Offset,omitempty"`
+	Limit   int64    `json:"Limit,omitempty"`
+}
+
+type DescribeHTTPServiceRouteResponse struct {
+	Domains      []HTTPServiceDomain `json:"Domains"`
+	OriginDomain string              `json:"OriginDomain"`
+	TotalCount   int64               `json:"TotalCount"`
 	Meta
 }

@@ -1,7 +1,9 @@
 // Package tcbr is the CloudRun API client: typed models of the tcbr 2022-02-17
-// actions and tcb DescribeCloudBaseBuildService, a Client interface the tool
-// layer depends on, and an implementation over the Tencent Cloud SDK's common
-// client (its signer, transport and error type).
+// actions and the tcb ones we need (DescribeCloudBaseBuildService,
+// DescribeHTTPServiceRoute), checked field by field against the public SDK
+// models (wire/ holds the table, wire_test.go the check), a Client interface
+// the tool layer depends on, and an implementation over the Tencent Cloud
+// SDK's common client (its signer, transport and error type).
 package tcbr
 
 import "context"
@@ -25,13 +27,7 @@ type Client interface {
 	DescribeEnvBaseInfo(ctx context.Context, req *DescribeEnvBaseInfoRequest) (*DescribeEnvBaseInfoResponse, error)
 	CreateCloudRunEnv(ctx context.Context, req *CreateCloudRunEnvRequest) (*CreateCloudRunEnvResponse, error)
 	SubmitServerConfigChangeDiff(ctx context.Context, req *SubmitServerConfigChangeDiffRequest) (*SubmitServerConfigChangeDiffResponse, error)
-	SubmitServerRollback(ctx context.Context, req *SubmitServerRollbackRequest) (*SubmitServerRollbackResponse, error)
-	DescribeVersionDetail(ctx context.Context, req *DescribeVersionDetailRequest) (*DescribeVersionDetailResponse, error)
-	DeleteCloudRunVersions(ctx context.Context, req *DeleteCloudRunVersionsRequest) (*DeleteCloudRunVersionsResponse, error)
-	DescribeCloudRunPodList(ctx context.Context, req *DescribeCloudRunPodListRequest) (*DescribeCloudRunPodListResponse, error)
 	DescribeCloudRunEnvs(ctx context.Context, req *DescribeCloudRunEnvsRequest) (*DescribeCloudRunEnvsResponse, error)
-	StartVersionInstance(ctx context.Context, req *StartVersionInstanceRequest) (*StartVersionInstanceResponse, error)
-	StopVersionInstance(ctx context.Context, req *StopVersionInstanceRequest) (*StopVersionInstanceResponse, error)
-	SearchClsLog(ctx context.Context, req *SearchClsLogRequest) (*SearchClsLogResponse, error)
 	DescribeCloudBaseBuildService(ctx context.Context, req *DescribeCloudBaseBuildServiceRequest) (*DescribeCloudBaseBuildServiceResponse, error)
+	DescribeHTTPServiceRoute(ctx context.Context, req *DescribeHTTPServiceRouteRequest) (*DescribeHTTPServiceRouteResponse, error)
 }

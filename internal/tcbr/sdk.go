@@ -364,38 +364,14 @@ func (c *SDKClient) SubmitServerConfigChangeDiff(ctx context.Context, req *Submi
 	return call[SubmitServerConfigChangeDiffResponse](ctx, c, tcbrWrite("SubmitServerConfigChangeDiff"), req)
 }
 
-func (c *SDKClient) SubmitServerRollback(ctx context.Context, req *SubmitServerRollbackRequest) (*SubmitServerRollbackResponse, error) {
-	return call[SubmitServerRollbackResponse](ctx, c, tcbrWrite("SubmitServerRollback"), req)
-}
-
-func (c *SDKClient) DescribeVersionDetail(ctx context.Context, req *DescribeVersionDetailRequest) (*DescribeVersionDetailResponse, error) {
-	return call[DescribeVersionDetailResponse](ctx, c, tcbrRead("DescribeVersionDetail"), req)
-}
-
-func (c *SDKClient) DeleteCloudRunVersions(ctx context.Context, req *DeleteCloudRunVersionsRequest) (*DeleteCloudRunVersionsResponse, error) {
-	return call[DeleteCloudRunVersionsResponse](ctx, c, tcbrWrite("DeleteCloudRunVersions"), req)
-}
-
-func (c *SDKClient) DescribeCloudRunPodList(ctx context.Context, req *DescribeCloudRunPodListRequest) (*DescribeCloudRunPodListResponse, error) {
-	return call[DescribeCloudRunPodListResponse](ctx, c, tcbrRead("DescribeCloudRunPodList"), req)
-}
-
 func (c *SDKClient) DescribeCloudRunEnvs(ctx context.Context, req *DescribeCloudRunEnvsRequest) (*DescribeCloudRunEnvsResponse, error) {
 	return call[DescribeCloudRunEnvsResponse](ctx, c, tcbrRead("DescribeCloudRunEnvs"), req)
 }
 
-func (c *SDKClient) StartVersionInstance(ctx context.Context, req *StartVersionInstanceRequest) (*StartVersionInstanceResponse, error) {
-	return call[StartVersionInstanceResponse](ctx, c, tcbrWrite("StartVersionInstance"), req)
-}
-
-func (c *SDKClient) StopVersionInstance(ctx context.Context, req *StopVersionInstanceRequest) (*StopVersionInstanceResponse, error) {
-	return call[StopVersionInstanceResponse](ctx, c, tcbrWrite("StopVersionInstance"), req)
-}
-
-func (c *SDKClient) SearchClsLog(ctx context.Context, req *SearchClsLogRequest) (*SearchClsLogResponse, error) {
-	return call[SearchClsLogResponse](ctx, c, tcbrRead("SearchClsLog"), req)
-}
-
 func (c *SDKClient) DescribeCloudBaseBuildService(ctx context.Context, req *DescribeCloudBaseBuildServiceRequest) (*DescribeCloudBaseBuildServiceResponse, error) {
 	return call[DescribeCloudBaseBuildServiceResponse](ctx, c, tcbRead("DescribeCloudBaseBuildService"), req)
+}
+
+func (c *SDKClient) DescribeHTTPServiceRoute(ctx context.Context, req *DescribeHTTPServiceRouteRequest) (*DescribeHTTPServiceRouteResponse, error) {
+	return call[DescribeHTTPServiceRouteResponse](ctx, c, tcbRead("DescribeHTTPServiceRoute"), req)
 }

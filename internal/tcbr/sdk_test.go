@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tcbr/wire"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -440,8 +441,8 @@ func TestSDKClient_Concurrent(t *testing.T) {
 }
 
 // TestSDKClient_EveryMethod calls each Client method through reflection: the
-// action header is the method name, the service is tcb only for
-// DescribeCloudBaseBuildService, and only reads are retried.
+// action header is the method name, the service and version are the wire
+// table's for the action, and only reads are retried.
 func TestSDKClient_EveryMethod(t *testing.T) {
 	f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		errEnvelope(w, 200, "RequestLimitExceeded", "slow down", "req-limit")
@@ -449,7 +450,8 @@ func TestSDKClient_EveryMethod(t *testing.T) {
 	c := newTestClient(t, f.srv.URL, func(o *Options) { o.ReadRetries = 2 })
 	ct := reflect.TypeFor[Client]()
 	cv := reflect.ValueOf(c)
-	require.Equal(t, 24, ct.NumMethod())
+	require.Equal(t, 18, ct.NumMethod())
+	tab := wire.Load()
 	for i := range ct.NumMethod() {
 		m := ct.Method(i)
 		t.Run(m.Name, func(t *testing.T) {
@@ -471,10 +473,8 @@ func TestSDKClient_EveryMethod(t *testing.T) {
 			assert.Equal(t, wantHits, f.count()-before, "read=%v", read)
 			h := f.hit(before)
 			assert.Equal(t, m.Name, h.header.Get("X-TC-Action"))
-			service, version := "tcbr", "2022-02-17"
-			if m.Name == "DescribeCloudBaseBuildService" {
-				service, version = "tcb", "2018-06-08"
-			}
+			service := serviceOf(t, tab, m.Name)
+			version := tab.Services[service].Version
 			assert.Equal(t, version, h.header.Get("X-TC-Version"))
 			assert.Contains(t, h.header.Get("Authorization"), "/"+service+"/tc3_request,")
 			assert.True(t, bytes.HasPrefix([]byte(h.body), []byte("{")), h.body)

@@ -321,7 +321,7 @@ type VersionInfo struct {
 	MinReplicas       FlexInt            `json:"MinReplicas"`
 	MaxReplicas       FlexInt            `json:"MaxReplicas"`
 	RunId             string             `json:"RunId"`
-	Percent           float64            `json:"Percent"`
+	Percent           int64              `json:"Percent"`
 	CurrentReplicas   FlexInt            `json:"CurrentReplicas"`
 	Architecture      string             `json:"Architecture"`
 }
@@ -364,28 +364,82 @@ type EnvBaseInfo struct {
 	Recycle     string `json:"Recycle"`
 }
 
-// EnvInfo is an env as listed by DescribeCloudRunEnvs (fields we use).
+// EnvInfo is an env as listed by DescribeCloudRunEnvs.
 type EnvInfo struct {
-	EnvId       string `json:"EnvId"`
-	Source      string `json:"Source"`
-	Alias       string `json:"Alias"`
-	CreateTime  string `json:"CreateTime"`
-	UpdateTime  string `json:"UpdateTime"`
-	Status      string `json:"Status"`
-	Region      string `json:"Region"`
-	EnvType     string `json:"EnvType"`
-	PackageId   string `json:"PackageId"`
-	PackageName string `json:"PackageName"`
-	EnvChannel  string `json:"EnvChannel"`
-	PayMode     string `json:"PayMode"`
-	IsDefault   bool   `json:"IsDefault"`
+	EnvId             string              `json:"EnvId"`
+	Source            string              `json:"Source"`
+	Alias             string              `json:"Alias"`
+	CreateTime        string              `json:"CreateTime"`
+	UpdateTime        string              `json:"UpdateTime"`
+	Status            string              `json:"Status"`
+	IsAutoDegrade     bool                `json:"IsAutoDegrade"`
+	EnvChannel        string              `json:"EnvChannel"`
+	PayMode           string              `json:"PayMode"`
+	IsDefault         bool                `json:"IsDefault"`
+	Region            string              `json:"Region"`
+	EnvType           string              `json:"EnvType"`
+	Databases         []DatabasesInfo     `json:"Databases"`
+	Storages          []StorageInfo       `json:"Storages"`
+	Functions         []FunctionInfo      `json:"Functions"`
+	LogServices       []LogServiceInfo    `json:"LogServices"`
+	StaticStorages    []StaticStorageInfo `json:"StaticStorages"`
+	Tags              []Tag               `json:"Tags"`
+	CustomLogServices []ClsInfo           `json:"CustomLogServices"`
+	PackageId         string              `json:"PackageId"`
+	PackageName       string              `json:"PackageName"`
 }
 
-// SimpleVersion names one version of a service.
-type SimpleVersion struct {
-	EnvId       string `json:"EnvId"`
-	ServerName  string `json:"ServerName"`
-	VersionName string `json:"VersionName"`
+// DatabasesInfo is an env's database instance.
+type DatabasesInfo struct {
+	InstanceId string `json:"InstanceId"`
+	Status     string `json:"Status"`
+	Region     string `json:"Region"`
+}
+
+// StorageInfo is an env's object storage bucket.
+type StorageInfo struct {
+	Region    string `json:"Region"`
+	Bucket    string `json:"Bucket"`
+	CdnDomain string `json:"CdnDomain"`
+	AppId     string `json:"AppId"`
+}
+
+// FunctionInfo is an env's cloud function namespace.
+type FunctionInfo struct {
+	Namespace string `json:"Namespace"`
+	Region    string `json:"Region"`
+}
+
+// LogServiceInfo is an env's log set and topic.
+type LogServiceInfo struct {
+	LogsetName string `json:"LogsetName"`
+	LogsetId   string `json:"LogsetId"`
+	TopicName  string `json:"TopicName"`
+	TopicId    string `json:"TopicId"`
+	Region     string `json:"Region"`
+}
+
+// StaticStorageInfo is an env's static hosting.
+type StaticStorageInfo struct {
+	StaticDomain   string `json:"StaticDomain"`
+	DefaultDirName string `json:"DefaultDirName"`
+	Status         string `json:"Status"`
+	Region         string `json:"Region"`
+	Bucket         string `json:"Bucket"`
+}
+
+// Tag is a resource tag.
+type Tag struct {
+	Key   string `json:"Key"`
+	Value string `json:"Value"`
+}
+
+// ClsInfo is a custom log service binding.
+type ClsInfo struct {
+	ClsRegion   string `json:"ClsRegion"`
+	ClsLogsetId string `json:"ClsLogsetId"`
+	ClsTopicId  string `json:"ClsTopicId"`
+	CreateTime  string `json:"CreateTime"`
 }
 
 // KVPair is tcb's key/value pair (upload headers).
@@ -404,10 +458,30 @@ type BuildLog struct {
 	FailReason string `json:"FailReason"`
 }
 
-// VersionPodInstance is one pod of a version.
-type VersionPodInstance struct {
-	Webshell   string `json:"Webshell"`
-	PodId      string `json:"PodId"`
-	Status     string `json:"Status"`
-	CreateTime string `json:"CreateTime"`
+// Filter is a tcb list filter: Values match Name exactly.
+type Filter struct {
+	Name   string   `json:"Name"`
+	Values []string `json:"Values,omitempty"`
+}
+
+// HTTPServiceDomain is a domain of the HTTP access gateway and its routes
+// (tcb DescribeHTTPServiceRoute). Fields we read.
+type HTTPServiceDomain struct {
+	Domain     string             `json:"Domain"`
+	DomainType string             `json:"DomainType"`
+	IsDefault  bool               `json:"IsDefault"`
+	Enable     *bool              `json:"Enable"`
+	Status     string             `json:"Status"`
+	Protocol   string             `json:"Protocol"`
+	Routes     []HTTPServiceRoute `json:"Routes"`
+}
+
+// HTTPServiceRoute is one path on a gateway domain and the resource behind
+// it; Enable nil means enabled (only false disables a route).
+type HTTPServiceRoute struct {
+	Path                 string `json:"Path"`
+	UpstreamResourceType string `json:"UpstreamResourceType"`
+	UpstreamResourceName string `json:"UpstreamResourceName"`
+	Enable               *bool  `json:"Enable"`
+	EnableAuth           *bool  `json:"EnableAuth"`
 }

@@ -1,6 +1,7 @@
 package cloudrun
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -235,7 +236,7 @@ func (p *Plugin) planConfig(ctx context.Context, plan *deployPlan, replaceAllEnv
 // platform would put it in the wrong place. It also fills the VPC.
 func (p *Plugin) envGuard(ctx context.Context, plan *deployPlan) error {
 	if v, ok := plan.cfg.Vpc(); ok {
-		plan.vpcInfo = &tcbr.CreateVpcInfo{VpcId: v.VpcId, CreateType: 2}
+		plan.vpcInfo = &tcbr.CreateVpcInfo{VpcId: v.VpcId, CreateType: cmp.Or(v.CreateType, 2)}
 		if v.SubnetId != "" {
 			plan.vpcInfo.SubnetIds = []string{v.SubnetId}
 		}

@@ -32,9 +32,10 @@ type deployResult struct {
 	Status             string                `json:"status,omitempty"`
 	CloudbasercUpdated *bool                 `json:"cloudbasercUpdated,omitempty"`
 	*RegistrationView
-	AccessURL string    `json:"accessUrl,omitempty"`
-	Message   string    `json:"message"`
-	NextStep  *NextStep `json:"nextStep,omitempty"`
+	AccessURL  string    `json:"accessUrl,omitempty"`
+	AccessURLs []string  `json:"accessUrls,omitempty"`
+	Message    string    `json:"message"`
+	NextStep   *NextStep `json:"nextStep,omitempty"`
 }
 
 func (p *Plugin) manageDeploy(ctx context.Context, c *call) (any, error) {
@@ -78,8 +79,8 @@ func (p *Plugin) manageDeploy(ctx context.Context, c *call) (any, error) {
 	if reg.status != "" {
 		out.Status = reg.status
 	}
-	if d, err := p.fetchDetail(context.WithoutCancel(ctx), plan.envID, plan.svc); err == nil && d.Detail.BaseInfo != nil && d.Detail.BaseInfo.DefaultDomainName != "" {
-		out.AccessURL = d.Detail.BaseInfo.DefaultDomainName
+	if urls := p.accessURLs(context.WithoutCancel(ctx), plan.envID, plan.svc); len(urls) > 0 {
+		out.AccessURL, out.AccessURLs = urls[0], urls
 	}
 	out.NextStep, out.Message = reg.nextStep(plan.svc), reg.message(plan)
 	return out, nil

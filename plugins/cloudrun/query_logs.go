@@ -286,7 +286,7 @@ func (p *Plugin) queryProcessLog(ctx context.Context, envID string, a *QueryArgs
 			}
 		}
 	}
-	resp, err := p.client.DescribeCloudRunProcessLog(ctx, &tcbr.DescribeCloudRunProcessLogRequest{EnvId: envID, RunId: runID, ServerName: svc})
+	resp, err := p.client.DescribeCloudRunProcessLog(ctx, &tcbr.DescribeCloudRunProcessLogRequest{EnvId: envID, RunId: runID})
 	if err != nil {
 		return nil, upstreamFailure(fmt.Sprintf("read process log %s of %s", runID, svc), err, svc)
 	}
