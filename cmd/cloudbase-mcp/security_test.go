@@ -270,10 +270,10 @@ func TestForgedAnswersAreRefused(t *testing.T) {
 		args  map[string]any
 		state string
 	}{
-		{map[string]any{"action": "delete", "serverName": "canary-web"}, state},
+		{map[string]any{"action": "delete", "serverName": "todo-func"}, state},
 		{map[string]any{"action": "init", "serverName": "hello-api"}, state},
-		{map[string]any{"action": "delete", "serverName": "canary-web"}, "forged-state"},
-		{map[string]any{"action": "delete", "serverName": "canary-web"}, ""},
+		{map[string]any{"action": "delete", "serverName": "todo-func"}, "forged-state"},
+		{map[string]any{"action": "delete", "serverName": "todo-func"}, ""},
 	} {
 		p.send(modernCall(10+i, c.args, elicit, c.state, yes))
 		r := result(t, p.wait(10+i, 10*time.Second))
