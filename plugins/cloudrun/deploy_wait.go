@@ -52,9 +52,9 @@ func (r *registration) nextStep(svc string) *NextStep {
 		}
 		return queryStep("getProcessLog", "the version failed to start; the process log says why", Args{DetailServerName: svc, RunID: r.runID})
 	case r.image && r.runID != "":
-		return queryStep("getProcessLog", "follow the image deploy's process log", Args{DetailServerName: svc, RunID: r.runID})
+		return queryStep("getProcessLog", "follow the image deploy's process log", Args{DetailServerName: svc, RunID: r.runID, FromLine: 1})
 	case r.buildID > 0:
-		return queryStep("getDeployLog", "follow the build log until the build ends", Args{DetailServerName: svc, BuildID: r.buildID})
+		return queryStep("getDeployLog", "follow the build log until the build ends", Args{DetailServerName: svc, BuildID: r.buildID, FromLine: 1})
 	}
 	return queryStep("getDeployRecords", "the deploy is registering; check for its build/run id in a few seconds", Args{DetailServerName: svc})
 }

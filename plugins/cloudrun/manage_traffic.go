@@ -114,10 +114,9 @@ func (p *Plugin) shiftTraffic(ctx context.Context, envID string, a *ManageArgs, 
 			state = fmt.Sprintf("its latest task %d is a %s release with status %s", task.Task.Id, orDash(task.Task.ReleaseType), orDash(task.Task.Status))
 		}
 		return nil, &failure{
-			What:     "No gray release is open on " + svc,
-			Why:      state + "; traffic " + a.TrafficOp + " needs a GRAY release whose new version has finished building",
-			Hint:     "Deploy with releaseType GRAY first; when its version is normal, set the split.",
-			NextStep: manageStep("deploy", "start a gray release", Args{ServerName: svc, ReleaseType: "GRAY"}),
+			What: "No gray release is open on " + svc,
+			Why:  state + "; traffic " + a.TrafficOp + " needs a GRAY release whose new version has finished building",
+			Hint: "Deploy the new version with releaseType GRAY first (manageCloudRun deploy, with its targetPath or imageUrl); when its version is normal, set the split.",
 		}
 	}
 	stable, canary, err := p.grayVersions(ctx, envID, svc, task.Task)

@@ -174,11 +174,11 @@ func deployFollowUp(svc string, r tcbr.DeployRecord) *NextStep {
 	s := strings.ToLower(r.Status)
 	switch {
 	case s == "building" && r.BuildId > 0:
-		return queryStep("getDeployLog", "the build is running; follow its log", Args{DetailServerName: svc, BuildID: r.BuildId})
+		return queryStep("getDeployLog", "the build is running; follow its log", Args{DetailServerName: svc, BuildID: r.BuildId, FromLine: 1})
 	case s == "build_failed" && r.BuildId > 0:
 		return queryStep("getDeployLog", "the build failed; its log says why", Args{DetailServerName: svc, BuildID: r.BuildId})
 	case inProgress(s) && r.RunId != "":
-		return queryStep("getProcessLog", "the version is starting; follow its process log", Args{DetailServerName: svc, RunID: r.RunId})
+		return queryStep("getProcessLog", "the version is starting; follow its process log", Args{DetailServerName: svc, RunID: r.RunId, FromLine: 1})
 	case failed(s) && r.RunId != "":
 		return queryStep("getProcessLog", "the version failed to start; its process log says why", Args{DetailServerName: svc, RunID: r.RunId})
 	case inProgress(s):

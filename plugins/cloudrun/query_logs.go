@@ -55,30 +55,31 @@ func (p *Plugin) queryDeployRecords(ctx context.Context, envID string, a *QueryA
 
 // logPage is a page of a log: its tail within the byte budget, or, with
 // fromLine, the lines from there on that fit; the notice says how to read
-// the rest.
+// the rest. NextFromLine is the number of the line after the last one
+// returned: a poll passes it as fromLine to get only new lines.
 type logPage struct {
 	Lines        []string `json:"lines"`
+	TotalLines   int      `json:"totalLines"`
+	NextFromLine int      `json:"nextFromLine"`
+	FromLine     int      `json:"fromLine,omitempty"`
 	Truncated    bool     `json:"truncated,omitempty"`
 	Notice       string   `json:"notice,omitempty"`
-	FromLine     int      `json:"fromLine,omitempty"`
-	TotalLines   *int     `json:"totalLines,omitempty"`
-	NextFromLine int      `json:"nextFromLine,omitempty"`
 }
 
 func pageLog(text string, fromLine *int, action string) logPage {
+	text = strings.TrimRight(text, "\n")
+	all := []string{}
+	if text != "" {
+		all = strings.Split(text, "\n")
+	}
 	if fromLine == nil {
 		lines, notice := tailLines(text, logByteBudget)
-		pg := logPage{Lines: lines}
+		pg := logPage{Lines: lines, TotalLines: len(all), NextFromLine: len(all) + 1}
 		if notice != "" {
 			pg.Truncated = true
 			pg.Notice = notice + " To read from the start, call " + action + " again with fromLine: 1."
 		}
 		return pg
-	}
-	text = strings.TrimRight(text, "\n")
-	all := []string{}
-	if text != "" {
-		all = strings.Split(text, "\n")
 	}
 	start := min(*fromLine-1, len(all))
 	end, size := start, 0
@@ -90,13 +91,13 @@ func pageLog(text string, fromLine *int, action string) logPage {
 	if len(page) == 1 && len(page[0]) > logByteBudget {
 		page = []string{page[0][:logByteBudget]}
 	}
-	total := len(all)
-	pg := logPage{Lines: page, FromLine: *fromLine, TotalLines: &total}
+	pg := logPage{Lines: page, FromLine: *fromLine, TotalLines: len(all), NextFromLine: max(end, start) + 1}
 	switch {
 	case start >= len(all):
-		pg.Notice = fmt.Sprintf("The log has %d lines; fromLine %d is past its end.", len(all), *fromLine)
+		pg.NextFromLine = *fromLine
+		pg.Notice = fmt.Sprintf("fromLine %d is past its end: no new lines yet (the log has %d lines).", *fromLine, len(all))
 	case end < len(all):
-		pg.Truncated, pg.NextFromLine = true, end+1
+		pg.Truncated = true
 		pg.Notice = fmt.Sprintf("Lines %d-%d of %d (%d KB per page). Call %s again with fromLine: %d for the next page.", start+1, end, len(all), logByteBudget>>10, action, end+1)
 	}
 	return pg
@@ -135,7 +136,8 @@ type deployLogResult struct {
 	FailType   string `json:"failType"`
 	FailReason string `json:"failReason"`
 	logPage
-	NextStep *NextStep `json:"nextStep"`
+	Message  string    `json:"message"`
+	NextStep *NextStep `json:"nextStep,omitempty"`
 }
 
 // noBuildResult answers getDeployLog when there is no build to read.
@@ -167,15 +169,18 @@ func (p *Plugin) queryDeployLog(ctx context.Context, envID string, a *QueryArgs)
 		FailReason: last.FailReason, logPage: pageLog(text, a.FromLine, "getDeployLog")}
 	switch {
 	case last.More:
-		out.NextStep = queryStep("getDeployLog", "the build is still running; call again in a few seconds for new lines", Args{DetailServerName: svc, BuildID: buildID})
+		out.Message = "The build is still running."
+		out.NextStep = queryStep("getDeployLog", "the build is still running; in a few seconds, read only the lines added since", Args{DetailServerName: svc, BuildID: buildID, FromLine: out.NextFromLine})
 	case last.FailReason != "" || last.FailType != "":
-		out.NextStep = queryStep("detail", "the build failed; fix the cause shown above, then deploy again", Args{DetailServerName: svc})
+		// The end of the diagnosis: nothing to read next, something to fix.
+		out.Message = "The build failed: the log above and failReason say why. Fix the project, then deploy it again (manageCloudRun deploy)."
 	default:
-		args := Args{DetailServerName: svc}
+		out.Message = "The build is done; the process log shows the version starting."
+		args := Args{DetailServerName: svc, FromLine: 1}
 		if latest != nil {
 			args.RunID = latest.RunId
 		}
-		out.NextStep = queryStep("getProcessLog", "the build is done; the process log shows the version starting", args)
+		out.NextStep = queryStep("getProcessLog", "see the version start", args)
 	}
 	return out, nil
 }
@@ -264,37 +269,70 @@ type processLogResult struct {
 	EnvID      string `json:"envId"`
 	ServerName string `json:"serverName"`
 	RunID      string `json:"runId"`
+	Version    string `json:"version,omitempty"`
+	Status     string `json:"status,omitempty"` // the version's deploy status
 	logPage
+	Message  string    `json:"message,omitempty"`
+	NextStep *NextStep `json:"nextStep,omitempty"`
 }
 
 func (p *Plugin) queryProcessLog(ctx context.Context, envID string, a *QueryArgs) (any, error) {
 	svc := a.service()
-	runID := a.RunID
-	if runID == "" {
-		recs, err := p.records(ctx, envID, svc)
-		if err != nil {
-			return nil, upstreamFailure("find the newest run of "+svc, err, svc)
-		}
-		if len(recs) == 0 {
-			return nil, noRecords(svc)
-		}
-		if runID = recs[0].RunId; runID == "" {
-			return nil, &failure{
-				What:     "The newest deploy of " + svc + " has no run id yet",
-				Why:      "the run id appears once the version starts being created",
-				NextStep: queryStep("getDeployRecords", "check again in a few seconds", Args{DetailServerName: svc}),
-			}
-		}
-	}
-	resp, err := p.client.DescribeCloudRunProcessLog(ctx, &tcbr.DescribeCloudRunProcessLogRequest{EnvId: envID, RunId: runID})
+	rec, err := p.runToRead(ctx, envID, svc, a.RunID)
 	if err != nil {
-		return nil, upstreamFailure(fmt.Sprintf("read process log %s of %s", runID, svc), err, svc)
+		return nil, err
+	}
+	resp, err := p.client.DescribeCloudRunProcessLog(ctx, &tcbr.DescribeCloudRunProcessLogRequest{EnvId: envID, RunId: rec.RunId})
+	if err != nil {
+		return nil, upstreamFailure(fmt.Sprintf("read process log %s of %s", rec.RunId, svc), err, svc)
 	}
 	var lines []string
 	for _, l := range resp.Logs {
 		lines = append(lines, strings.Split(strings.TrimRight(l, "\n"), "\n")...)
 	}
-	return &processLogResult{EnvID: envID, ServerName: svc, RunID: runID, logPage: pageLog(strings.Join(lines, "\n"), a.FromLine, "getProcessLog")}, nil
+	out := &processLogResult{EnvID: envID, ServerName: svc, RunID: rec.RunId, Version: rec.DeployId, Status: rec.Status,
+		logPage: pageLog(strings.Join(lines, "\n"), a.FromLine, "getProcessLog")}
+	switch {
+	case inProgress(rec.Status):
+		out.Message = "The version is still starting."
+		out.NextStep = queryStep("getProcessLog", "in a few seconds, read only the lines added since", Args{DetailServerName: svc, RunID: rec.RunId, FromLine: out.NextFromLine})
+	case failed(rec.Status):
+		out.Message = "The version failed to start: the log above says why. Fix the project or its config, then deploy again (manageCloudRun deploy)."
+	case rec.Status != "":
+		out.Message = "The version is " + strings.ToLower(rec.Status) + "."
+	}
+	return out, nil
+}
+
+// runToRead is the deploy record of the requested run, or the newest one.
+// A run the records do not list is still read (without a status).
+func (p *Plugin) runToRead(ctx context.Context, envID, svc, runID string) (tcbr.DeployRecord, error) {
+	recs, err := p.records(ctx, envID, svc)
+	if err != nil {
+		if runID != "" {
+			return tcbr.DeployRecord{RunId: runID}, nil
+		}
+		return tcbr.DeployRecord{}, upstreamFailure("find the newest run of "+svc, err, svc)
+	}
+	if runID != "" {
+		for _, r := range recs {
+			if r.RunId == runID {
+				return r, nil
+			}
+		}
+		return tcbr.DeployRecord{RunId: runID}, nil
+	}
+	if len(recs) == 0 {
+		return tcbr.DeployRecord{}, noRecords(svc)
+	}
+	if recs[0].RunId == "" {
+		return tcbr.DeployRecord{}, &failure{
+			What:     "The newest deploy of " + svc + " has no run id yet",
+			Why:      "the run id appears once the version starts being created",
+			NextStep: queryStep("getDeployRecords", "check again in a few seconds", Args{DetailServerName: svc}),
+		}
+	}
+	return recs[0], nil
 }
 
 // --- getManageTask
@@ -345,16 +383,20 @@ func (p *Plugin) queryManageTask(ctx context.Context, envID string, a *QueryArgs
 		out.TaskQueryError = describeFailure("read the latest task of "+svc, taskErr, svc).text()
 	case resp.IsExist && resp.Task != nil:
 		out.Task = viewTask(resp.Task)
-		out.Message, out.NextStep = taskFollowUp(svc, resp.Task)
 	default:
 		out.Message = "The service has no manage task."
 	}
+	var latest *tcbr.DeployRecord
 	if recErr == nil && len(recs) > 0 {
+		latest = &recs[0]
 		v := viewRecord(recs[0])
 		out.LatestDeploy = &v
-		if out.NextStep == nil {
-			out.NextStep = deployFollowUp(svc, recs[0])
-		}
+	}
+	if out.Task != nil {
+		out.Message, out.NextStep = taskFollowUp(svc, resp.Task, latest)
+	}
+	if out.NextStep == nil && latest != nil {
+		out.NextStep = deployFollowUp(svc, *latest)
 	}
 	return out, nil
 }
@@ -369,15 +411,34 @@ func viewTask(t *tcbr.ServerManageTaskInfo) *taskView {
 		PreVersionName: t.PreVersionName, ReleaseID: t.ReleaseId, CreateTime: t.CreateTime}
 }
 
-func taskFollowUp(svc string, t *tcbr.ServerManageTaskInfo) (string, *NextStep) {
+// taskFollowUp says what the task means now, given the newest deploy
+// record, and what to call next; never something the state contradicts.
+func taskFollowUp(svc string, t *tcbr.ServerManageTaskInfo, latest *tcbr.DeployRecord) (string, *NextStep) {
+	running := strings.EqualFold(t.Status, "running") || strings.EqualFold(t.Status, "todo")
+	gray := strings.EqualFold(t.ReleaseType, "GRAY") && running
 	switch {
-	case strings.EqualFold(t.ReleaseType, "GRAY") && strings.EqualFold(t.Status, "running"):
-		return "A gray release is open: set the traffic split, promote the canary, or roll back.", nil
-	case strings.EqualFold(t.Status, "running") || strings.EqualFold(t.Status, "todo"):
+	case gray && latest != nil && inProgress(latest.Status):
+		return "A gray release is open, and its new version is still " + strings.ToLower(latest.Status) + ": traffic can be shifted once it is normal.",
+			deployFollowUp(svc, *latest)
+	case gray && latest != nil && failed(latest.Status):
+		return "A gray release is open, and its new version failed (" + latest.Status + "): roll it back.",
+			manageStep("traffic", "close the gray release; the stable version keeps all traffic", Args{ServerName: svc, TrafficOp: "rollback"})
+	case gray:
+		return "A gray release is open: set the traffic split (manageCloudRun traffic set), promote the canary, or roll back.", nil
+	case running:
 		return "A task is running; new deploys and config changes wait until it ends.",
 			queryStep("getManageTask", "check again in a few seconds", Args{DetailServerName: svc})
+	case strings.EqualFold(t.Status, "failed"):
+		return "The latest task failed" + failReason(t) + ".", nil
 	}
 	return "", nil
+}
+
+func failReason(t *tcbr.ServerManageTaskInfo) string {
+	if t.FailReason == "" {
+		return ""
+	}
+	return ": " + t.FailReason
 }
 
 // latestTask is the TaskId that asks DescribeServerManageTask for the

@@ -406,7 +406,8 @@ func TestLogPagingReadsEveryLineOnce(t *testing.T) {
 		assert.LessOrEqual(t, len(strings.Join(page.Lines, "\n")), logByteBudget)
 		got = append(got, page.Lines...)
 		pages++
-		if page.NextFromLine == 0 {
+		if !page.Truncated {
+			assert.Equal(t, page.TotalLines+1, page.NextFromLine, "the last page points past the end: where new lines will start")
 			break
 		}
 		assert.Contains(t, page.Notice, fmt.Sprintf("fromLine: %d", page.NextFromLine))

@@ -37,7 +37,9 @@ type Args struct {
 	Template         string       `json:"template,omitempty"`
 	BuildID          int64        `json:"buildId,omitempty"`
 	RunID            string       `json:"runId,omitempty"`
+	FromLine         int          `json:"fromLine,omitempty"`
 	ReleaseType      string       `json:"releaseType,omitempty"`
+	TrafficOp        string       `json:"trafficOp,omitempty"`
 	RunOptions       *RunOptions  `json:"runOptions,omitempty"`
 	AgentConfig      *AgentConfig `json:"agentConfig,omitempty"`
 	Refresh          bool         `json:"refresh,omitempty"`
