@@ -154,10 +154,8 @@ func newPipeline(ctx context.Context, t tuning) *pipeline {
 // ownership of f.
 func (pl *pipeline) enqueue(name string, mode fs.FileMode, f *os.File, size int64) error {
 	chunks := max(1, (size+pl.tune.chunkSize-1)/pl.tune.chunkSize)
-	method := uint16(methodUndecided)
-	if storedByName(name) {
-		method = zip.Store
-	} else if chunks > 1 {
+	method := methodByName(name)
+	if method == methodUndecided && chunks > 1 {
 		// Every chunk must use the same method, so the content is probed before any is compressed.
 		probe := make([]byte, probeSize)
 		n, err := f.ReadAt(probe, 0)

@@ -41,6 +41,8 @@ func codeText(n int) string {
 // mixedTree has small and multi-chunk files, compressible and not, stored by name and by content.
 func mixedTree(t *testing.T) string {
 	dir := t.TempDir()
+	twice := string(randomBytes(4, 4_000))
+	twice += twice
 	files := map[string]string{
 		"empty.txt":           "",
 		"tiny.txt":            "x",
@@ -52,6 +54,8 @@ func mixedTree(t *testing.T) string {
 		"assets/blob.bin":     string(randomBytes(1, 40_000)), // several chunks, stored by content
 		"assets/noise.dat":    string(randomBytes(2, 3_000)),  // one chunk, stored by content
 		"assets/short.dat":    string(randomBytes(3, 200)),    // too short to judge: deflated
+		"assets/twice.dat":    twice,                          // looks random to the probe: stored
+		"assets/twice.js":     twice,                          // not probed (text by name); deflate halves it
 		"data/名字.csv":         codeText(20_000),
 		"node_modules/x/y.js": "skipped",
 	}
@@ -109,6 +113,8 @@ func TestZipStoresWhatIsAlreadyCompressed(t *testing.T) {
 		"assets/blob.bin":  zip.Store,   // by content, multi-chunk
 		"assets/noise.dat": zip.Store,   // by content
 		"assets/short.dat": zip.Deflate, // too short to judge
+		"assets/twice.dat": zip.Store,
+		"assets/twice.js":  zip.Deflate,
 		"src/app.js":       zip.Deflate,
 		"src/big.js":       zip.Deflate,
 		"empty.txt":        zip.Deflate,
