@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/cloudbase-mcp/cloudbase-mcp/bench/internal/proctree"
@@ -44,9 +45,14 @@ func removeDeployFiles(dir string) {
 
 // stageMark is one progress message as the client saw it.
 type stageMark struct {
-	At      time.Duration // since the call was sent
-	Message string
+	At        time.Duration // since the call was sent
+	Message   string
+	ServerCPU time.Duration // the server's CPU time so far (/proc/<pid>/stat)
+	BenchCPU  time.Duration // this process's: the emulator, which receives the upload, plus the bench's client
 }
+
+// stageCPU is the CPU time spent in a stage.
+type stageCPU struct{ Server, Bench time.Duration }
 
 type deployRun struct {
 	Cold         bool
@@ -55,6 +61,8 @@ type deployRun struct {
 	Packaging    time.Duration // "packaging" → first "uploading" (includes the few loopback calls that plan the deploy)
 	Uploading    time.Duration // first "uploading" → "uploaded"
 	Registration time.Duration // "starting the deploy" → result (create call, then polls until the build is registered)
+	PackagingCPU stageCPU
+	UploadingCPU stageCPU
 	PeakKB       int64         // server process, whole session
 	CPU          time.Duration // server process, whole session (user+sys)
 	ZipBytes     int64
@@ -128,8 +136,9 @@ func measureDeploy(bin, dir, work string, cold bool) (*deployRun, error) {
 			return
 		}
 		msg, _ := n.Params.AdditionalFields["message"].(string)
+		server, _ := procCPU(cmd.Process.Pid)
 		mu.Lock()
-		marks = append(marks, stageMark{At: time.Since(sent), Message: msg})
+		marks = append(marks, stageMark{At: time.Since(sent), Message: msg, ServerCPU: server, BenchCPU: selfCPU()})
 		mu.Unlock()
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), deployTimeout)
@@ -203,13 +212,13 @@ func (r *deployRun) read(res *mcp.CallToolResult) error {
 
 // split cuts the timeline at the first message of each stage.
 func (r *deployRun) split() error {
-	at := func(prefix string) (time.Duration, bool) {
+	at := func(prefix string) (stageMark, bool) {
 		for _, m := range r.Marks {
 			if strings.HasPrefix(m.Message, prefix) {
-				return m.At, true
+				return m, true
 			}
 		}
-		return 0, false
+		return stageMark{}, false
 	}
 	pack, ok1 := at("packaging")
 	up, ok2 := at("uploading")
@@ -221,8 +230,40 @@ func (r *deployRun) split() error {
 	if !ok2 { // an upload too quick for a byte-count update
 		up = done
 	}
-	r.Before, r.Packaging, r.Uploading, r.Registration = pack, up-pack, done-up, r.Total-start
+	r.Before, r.Packaging, r.Uploading, r.Registration = pack.At, up.At-pack.At, done.At-up.At, r.Total-start.At
+	r.PackagingCPU = stageCPU{Server: up.ServerCPU - pack.ServerCPU, Bench: up.BenchCPU - pack.BenchCPU}
+	r.UploadingCPU = stageCPU{Server: done.ServerCPU - up.ServerCPU, Bench: done.BenchCPU - up.BenchCPU}
 	return nil
+}
+
+// procCPU is the user+system CPU time of a live process, from /proc/<pid>/stat (clock ticks of 10 ms).
+func procCPU(pid int) (time.Duration, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	_, rest, ok := strings.Cut(string(b), ") ") // the command name may hold spaces
+	f := strings.Fields(rest)
+	if !ok || len(f) < 13 {
+		return 0, false
+	}
+	var utime, stime int64
+	if _, err := fmt.Sscan(f[11], &utime); err != nil {
+		return 0, false
+	}
+	if _, err := fmt.Sscan(f[12], &stime); err != nil {
+		return 0, false
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond, true
+}
+
+// selfCPU is this process's user+system CPU time.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func (r *deployRun) messages() []string {
