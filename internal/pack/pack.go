@@ -298,10 +298,11 @@ func (p *packer) readIgnoreFile(rel string) ([]byte, error) {
 // relative to their directory: one openat each instead of one per path component.
 func (p *packer) walkDir(segs []string, dir *os.Root) error {
 	rel := strings.Join(segs, "/")
-	entries, err := readDir(dir, rel)
+	entries, dirFile, err := readDir(dir, rel)
 	if err != nil {
 		return err
 	}
+	defer dirFile.Close()
 	var gi []*rule
 	for _, e := range entries {
 		if e.Name() == gitignoreName {
@@ -355,7 +356,9 @@ func (p *packer) walkDir(segs []string, dir *os.Root) error {
 		}
 		switch {
 		case typ.IsRegular():
-			if err := p.addFile(childRel, dir, name); err != nil {
+			if err := p.addFile(childRel, func() (source, int64, fs.FileMode, error) {
+				return openEntry(dirFile, dir, name)
+			}); err != nil {
 				return err
 			}
 		case typ&fs.ModeSymlink != 0:
@@ -370,7 +373,9 @@ func (p *packer) walkDir(segs []string, dir *os.Root) error {
 			case !info.Mode().IsRegular():
 				p.exclude(childRel + " (not a regular file)")
 			default:
-				if err := p.addFile(childRel, p.root, target); err != nil {
+				if err := p.addFile(childRel, func() (source, int64, fs.FileMode, error) {
+					return openInRoot(p.root, target)
+				}); err != nil {
 					return err
 				}
 			}
@@ -381,18 +386,19 @@ func (p *packer) walkDir(segs []string, dir *os.Root) error {
 	return nil
 }
 
-func readDir(dir *os.Root, rel string) ([]fs.DirEntry, error) {
+// readDir lists dir sorted by name; the directory stays open (the caller closes it) for opening its files.
+func readDir(dir *os.Root, rel string) ([]fs.DirEntry, *os.File, error) {
 	f, err := dir.Open(".")
 	if err != nil {
-		return nil, fmt.Errorf("cannot read directory %s: %w", displayRel(rel), pathErrCause(err))
+		return nil, nil, fmt.Errorf("cannot read directory %s: %w", displayRel(rel), pathErrCause(err))
 	}
-	defer f.Close()
 	entries, err := readDirTypes(f)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read directory %s: %w", displayRel(rel), pathErrCause(err))
+		_ = f.Close()
+		return nil, nil, fmt.Errorf("cannot read directory %s: %w", displayRel(rel), pathErrCause(err))
 	}
 	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
-	return entries, nil
+	return entries, f, nil
 }
 
 var errBrokenLink = errors.New("broken symlink")
@@ -429,35 +435,49 @@ func (p *packer) resolveLink(rel string) (string, fs.FileInfo, error) {
 	return target, info, nil
 }
 
-// addFile opens the file at open (relative to dir) and queues it for the archive under name.
-func (p *packer) addFile(name string, dir *os.Root, open string) error {
+// source is an open project file, read at offsets by the workers.
+type source interface {
+	io.ReaderAt
+	io.Closer
+}
+
+// openInRoot opens the file at path (slash-separated, relative to root) through the Root.
+func openInRoot(root *os.Root, path string) (source, int64, fs.FileMode, error) {
+	f, err := root.OpenFile(path, openFlag, 0)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		_ = f.Close()
+		return nil, 0, 0, err
+	}
+	return f, st.Size(), st.Mode(), nil
+}
+
+// addFile opens a file (open returns it with its size and mode) and queues it for the archive under name.
+func (p *packer) addFile(name string, open func() (source, int64, fs.FileMode, error)) error {
 	if p.queued.files >= p.opts.MaxFiles {
 		return kindErrorf(ErrLimitExceeded,
 			"project has more than %d files (the limit); add ignore rules (.cloudbaseignore) or deploy an image",
 			p.opts.MaxFiles)
 	}
-	f, err := dir.OpenFile(open, openFlag, 0)
+	src, size, mode, err := open()
 	if err != nil {
 		return fmt.Errorf("cannot read %s: %w", name, pathErrCause(err))
 	}
-	st, err := f.Stat()
-	if err != nil {
-		_ = f.Close()
-		return fmt.Errorf("cannot read %s: %w", name, pathErrCause(err))
-	}
-	if !st.Mode().IsRegular() { // replaced since the directory was listed
-		_ = f.Close()
+	if !mode.IsRegular() { // replaced since the directory was listed
+		_ = src.Close()
 		p.exclude(name + " (not a regular file)")
 		return nil
 	}
-	size := st.Size()
 	if p.queued.bytes+size > p.opts.MaxBytes { // fail before reading a huge file
-		_ = f.Close()
+		_ = src.Close()
 		return p.tooLarge(p.queued.bytes + size)
 	}
 	p.queued.files++
 	p.queued.bytes += size
-	return p.pipe.enqueue(name, st.Mode(), f, size)
+	return p.pipe.enqueue(name, mode, src, size)
 }
 
 func (p *packer) tooLarge(soFar int64) error {

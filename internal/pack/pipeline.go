@@ -7,7 +7,6 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -51,7 +50,7 @@ func defaultTuning() tuning {
 
 // sharedFile is an open file read by its chunks' workers; the last one closes it.
 type sharedFile struct {
-	f    *os.File
+	f    source
 	refs atomic.Int32
 }
 
@@ -154,7 +153,7 @@ func newPipeline(ctx context.Context, t tuning) *pipeline {
 
 // enqueue queues the file f (already opened and sized by the walker) as one chunk or several. It takes
 // ownership of f.
-func (pl *pipeline) enqueue(name string, mode fs.FileMode, f *os.File, size int64) error {
+func (pl *pipeline) enqueue(name string, mode fs.FileMode, f source, size int64) error {
 	chunks := max(1, (size+pl.tune.chunkSize-1)/pl.tune.chunkSize)
 	method := methodByName(name)
 	if method == methodUndecided && chunks > 1 {
