@@ -218,3 +218,25 @@ func collectObjects(v any, out *[]map[string]any) {
 		}
 	}
 }
+
+// The schema document used for coercion and messages is what json.Unmarshal makes of the schema.
+func TestNumbersAsFloatsIsJSONUnmarshal(t *testing.T) {
+	raws := []string{string(fuzzToolSchema), `{"minimum": 1e-400, "maximum": 12345678901234567890, "x": [1, 2.5, "3"]}`}
+	for _, raw := range shippedSchemas(t) {
+		raws = append(raws, raw)
+	}
+	for _, raw := range raws {
+		var want map[string]any
+		require.NoError(t, json.Unmarshal([]byte(raw), &want))
+		got, err := numbersAsFloats(decodeSchema(t, raw), []byte(raw))
+		require.NoError(t, err)
+		assert.Equal(t, want, got)
+	}
+	for _, raw := range []string{`{"maximum": 1e400}`, `true`, `[1]`} {
+		var want map[string]any
+		wantErr := json.Unmarshal([]byte(raw), &want)
+		got, err := numbersAsFloats(decodeSchema(t, raw), []byte(raw))
+		assert.Equal(t, wantErr, err, raw)
+		assert.Equal(t, want, got, raw)
+	}
+}

@@ -78,13 +78,56 @@ func (v *inputValidator) register(tool mcp.Tool, deferCompile bool) error {
 			return err
 		}
 	}
-	if err := json.Unmarshal(raw, &ts.node); err != nil {
+	if ts.node, err = numbersAsFloats(doc, raw); err != nil {
 		return err
 	}
 	v.mu.Lock()
 	v.schemas[tool.Name] = ts
 	v.mu.Unlock()
 	return nil
+}
+
+// numbersAsFloats is the schema document as json.Unmarshal decodes raw (numbers as float64), made from
+// doc, jsonschema's decoding (numbers as json.Number), to spare a second parse. A number beyond float64
+// falls back to json.Unmarshal itself, for its error.
+func numbersAsFloats(doc any, raw []byte) (map[string]any, error) {
+	var convert func(v any) (any, bool)
+	convert = func(v any) (any, bool) {
+		switch x := v.(type) {
+		case json.Number:
+			f, err := strconv.ParseFloat(string(x), 64)
+			return f, err == nil
+		case map[string]any:
+			out := make(map[string]any, len(x))
+			for k, e := range x {
+				c, ok := convert(e)
+				if !ok {
+					return nil, false
+				}
+				out[k] = c
+			}
+			return out, true
+		case []any:
+			out := make([]any, len(x))
+			for i, e := range x {
+				c, ok := convert(e)
+				if !ok {
+					return nil, false
+				}
+				out[i] = c
+			}
+			return out, true
+		}
+		return v, true
+	}
+	if c, ok := convert(doc); ok {
+		if m, ok := c.(map[string]any); ok {
+			return m, nil
+		}
+	}
+	var node map[string]any
+	err := json.Unmarshal(raw, &node)
+	return node, err
 }
 
 // schema returns the compiled schema, compiling it on first use.
