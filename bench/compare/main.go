@@ -50,6 +50,7 @@ type options struct {
 	latencyN       int
 	goCmd          string
 	cleanTree      bool
+	deploy         bool
 }
 
 func main() {
@@ -69,6 +70,7 @@ func main() {
 	flag.IntVar(&o.latencyN, "latency-n", 0, "cache-hit calls (default 2000; misses and concurrent batches are derived)")
 	flag.StringVar(&o.goCmd, "go", "go", "go command used to build bench/packzip")
 	flag.BoolVar(&o.cleanTree, "clean-tree", false, "delete the generated project afterwards (default: keep it cached under the temp dir)")
+	flag.BoolVar(&o.deploy, "deploy", true, "also deploy the project with our binary to the emulator on loopback (the deploy budget)")
 	flag.Parse()
 	if o.n == 0 {
 		o.n = pick(o.quick, 3, 5)
@@ -136,6 +138,11 @@ func run(o options) error {
 	// Packaging.
 	if err := measurePackaging(rep, o, ref, work); err != nil {
 		return err
+	}
+
+	// Deploy budget.
+	if o.deploy && rep.treeDir != "" {
+		measureDeploys(rep, o, bin, work)
 	}
 
 	// Read latency.
@@ -252,6 +259,7 @@ func measurePackaging(rep *report, o options, ref *refInstall, work string) erro
 		return fmt.Errorf("generating the project: %w", err)
 	}
 	rep.tree, rep.treeDir, rep.treeGenerated, rep.treeGen = st, dir, generated, time.Since(t)
+	removeDeployFiles(dir) // left by an interrupted deploy budget
 	if o.cleanTree {
 		defer func() { _ = tree.Remove(spec) }()
 	}
@@ -347,6 +355,27 @@ func measurePackaging(rep *report, o options, ref *refInstall, work string) erro
 		})
 	}
 	return nil
+}
+
+// measureDeploys runs the deploy budget: cold (when the page cache can be dropped), then warm.
+func measureDeploys(rep *report, o options, bin, work string) {
+	for _, cold := range []bool{true, false} {
+		if cold && (!o.cold || rep.dropErr != nil || rep.disk == nil || rep.disk.cold == 0) {
+			continue
+		}
+		logf("deploy budget: manageCloudRun deploy of the project to the emulator on loopback (%s)", map[bool]string{true: "page cache dropped", false: "warm"}[cold])
+		r, err := measureDeploy(bin, rep.treeDir, work, cold)
+		if err != nil {
+			logf("deploy budget failed: %v", err)
+			rep.deployErr = err
+			return
+		}
+		if cold {
+			rep.deployCold = r
+		} else {
+			rep.deployWarm = r
+		}
+	}
 }
 
 // machine describes where the bench ran.

@@ -22,6 +22,7 @@ type packRun struct {
 	PeakKB   int64 // max(sampled tree VmHWM, the VmHWM the process read itself at the end)
 	Wait4KB  int64 // wait4 Maxrss, for the record (inflated by the bench's own; see proctree)
 	Procs    int
+	CPU      float64 // user+system seconds of the packer process (all of it, startup included)
 }
 
 func (r packRun) mbps() float64 { return float64(r.Bytes) / 1e6 / r.Seconds }
@@ -70,7 +71,8 @@ func runOurs(packzip, dir, work string) (packRun, error) {
 		return packRun{}, err
 	}
 	defer os.Remove(out.Zip)
-	r := packRun{Seconds: out.Seconds, ZipBytes: out.ZipBytes, PeakKB: max(u.PeakKB(), out.HWMKB), Wait4KB: u.Wait4MaxRSSKB, Procs: u.Procs}
+	r := packRun{Seconds: out.Seconds, ZipBytes: out.ZipBytes, PeakKB: max(u.PeakKB(), out.HWMKB), Wait4KB: u.Wait4MaxRSSKB, Procs: u.Procs,
+		CPU: u.CPU.Seconds()}
 	if r.Files, r.Bytes, err = zipContent(out.Zip); err != nil {
 		return r, err
 	}
@@ -88,7 +90,8 @@ func runRef(ref *refInstall, mode, dir, work string, globs []string) (packRun, e
 	if err != nil {
 		return packRun{}, err
 	}
-	r := packRun{Seconds: out.Seconds, ZipBytes: out.ZipBytes, PeakKB: max(u.PeakKB(), out.HWMKB), Wait4KB: u.Wait4MaxRSSKB, Procs: u.Procs}
+	r := packRun{Seconds: out.Seconds, ZipBytes: out.ZipBytes, PeakKB: max(u.PeakKB(), out.HWMKB), Wait4KB: u.Wait4MaxRSSKB, Procs: u.Procs,
+		CPU: u.CPU.Seconds()}
 	if r.Files, r.Bytes, err = zipContent(zipPath); err != nil {
 		return r, err
 	}

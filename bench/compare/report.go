@@ -32,6 +32,9 @@ type report struct {
 	packOurs, packRef, packRefGlob *packResult
 	baseOurs, baseRef              *packRun
 
+	deployCold, deployWarm *deployRun
+	deployErr              error
+
 	latency *latencyResult
 
 	loadStart, loadEnd string
@@ -145,7 +148,7 @@ func (r *report) rows() []row {
 	po, pr := r.packOurs, r.packRef
 	if po.err != nil || pr.err != nil {
 		add("packaging", errText(po.err), errText(pr.err), "—")
-		return r.appendGlobRows(rows)
+		return r.appendDeployRows(r.appendGlobRows(rows))
 	}
 	om, rm := po.median(), pr.median()
 	add("files packed", commas(om.Files), commas(rm.Files), "—")
@@ -162,6 +165,7 @@ func (r *report) rows() []row {
 	add("pack, "+w+": throughput (input MB/s)", mbps(om.mbps()), mbps(rm.mbps()), ratio(om.mbps(), rm.mbps(), false))
 	add("pack, warm: % of warm disk read", pct(om.mbps(), diskWarm), pct(rm.mbps(), diskWarm), "—")
 	add("pack, warm: time", secs(om.Seconds), secs(rm.Seconds), ratio(om.Seconds, rm.Seconds, true))
+	add("pack, warm: CPU time (user+sys) / cores kept busy", cpuCores(om), cpuCores(rm), ratio(om.CPU, rm.CPU, true))
 	add("pack: peak RSS (max over runs)", mib(po.peakKB()), mib(pr.peakKB()), ratio(float64(po.peakKB()), float64(pr.peakKB()), true))
 	if r.baseOurs != nil && r.baseRef != nil {
 		add("pack: peak RSS on a one-file project (baseline)", mib(r.baseOurs.PeakKB), mib(r.baseRef.PeakKB),
@@ -169,7 +173,14 @@ func (r *report) rows() []row {
 	}
 	add("zip size", mb(om.ZipBytes), mb(rm.ZipBytes), ratio(float64(om.ZipBytes), float64(rm.ZipBytes), true))
 	add("zip size / input bytes", pct(float64(om.ZipBytes), float64(om.Bytes)), pct(float64(rm.ZipBytes), float64(rm.Bytes)), "—")
-	return r.appendGlobRows(rows)
+	return r.appendDeployRows(r.appendGlobRows(rows))
+}
+
+func cpuCores(p *packRun) string {
+	if p.CPU <= 0 || p.Seconds <= 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f s / %.2f", p.CPU, p.CPU/p.Seconds)
 }
 
 func (r *report) appendGlobRows(rows []row) []row {
@@ -380,8 +391,8 @@ func (r *report) methodNotes() string {
 	} else {
 		p("- Page cache: it could not be dropped (%v), so every packaging number is warm-cache: the tree was read once before measuring.", r.dropErr)
 	}
-	p("- Disk read (the limit): every file of the tree (%s files, %s, including the skipped ones) read once, one at a time in lexical order, with a 256 KiB buffer, in the bench process: the access pattern of our packer (which reads files one at a time).", commas(r.disk.files), mb(r.disk.bytes))
-	p("- Ours: `bench/packzip` (its own process, so RSS is its own) calls `pack.ZipToFile(ctx, pack.Options{Root: dir}, workDir)`, the deploy path: sorted walk, `.gitignore`/`.dockerignore`/`.cloudbaseignore` rules, `node_modules`/`.git`/`logs` skipped, deflate level 1, streamed to a temp file. Time = that call, measured inside the process.")
+	p("- Disk read (the limit): every file of the tree (%s files, %s, including the skipped ones) read once, one at a time in lexical order, with a 256 KiB buffer, in the bench process (`filepath.WalkDir`, `os.Open`, `Read` to EOF): a plain sequential reader. It reads the %s files every packer skips too, so its MB/s is over more files of the same kind.", commas(r.disk.files), mb(r.disk.bytes), commas(r.tree.SkippedFiles+r.tree.IgnoredFiles))
+	p("- Ours: `bench/packzip` (its own process, so RSS is its own) calls `pack.ZipToFile(ctx, pack.Options{Root: dir}, workDir)`, the deploy path: sorted walk, `.gitignore`/`.dockerignore`/`.cloudbaseignore` rules, `node_modules`/`.git`/`logs` skipped, files read and compressed by GOMAXPROCS+2 workers (512 KiB chunks, at most 4 MiB in flight on 2 cores) and written in walk order, deflate level 1 (klauspost/compress) except already-compressed content (by extension, or an order-0 entropy of at least 7.5 bits/byte in its first 8 KiB), which is stored; streamed to a temp file. Time = that call, measured inside the process. CPU time is the packer process's user+system time (wait4), startup included; CPU ÷ wall time is how many cores it kept busy. A CPU profile of the same call: `go run ./bench/packzip -dir <project> -cpuprofile cpu.out`.")
 	p("- Reference: what `manageCloudRun` deploy runs — `CloudRunService.deploy` → `codeToZip(targetPath, {installDependency: true})` from `@cloudbase/manager-node/lib/cloudrun` (exported), called directly by `refzip.cjs` (node, its own process; modules loaded before the timer). It uses archiver with zlib level 1, buffers the whole zip in memory (`Buffer.concat`) before the upload, skips directories named `logs`, `.git` and (with installDependency) `node_modules` at any depth, and has no ignore-file support: the `.gitignore`d part of the project is packed too, so its input is larger. Throughput is therefore per input byte it actually packed (counted from the zip's central directory for both packers). Its buffer is written to a file after the timer, to be inspected.")
 	p("- Same file set: manager-node's other zip utility, `utils.compressToZip` (functions and CloudApp deploys), takes glob ignores, so it can be given the same exclusions as ours: `%s`. It streams to a file with archiver's default zlib level (6), so it compresses harder than both level-1 packers; it is measured once, warm.", strings.Join(tree.Globs, "`, `"))
 	ff := r.refFacts
@@ -401,6 +412,9 @@ func (r *report) methodNotes() string {
 	}
 	p("- Peak RSS: as for startup (sampled VmHWM of the tree), and at least the VmHWM each packer process reads from `/proc/self/status` right after its call; the max over all runs of a packer. Node's figure includes V8 and the loaded modules, Go's its runtime: the baseline row packs a one-file project to show that floor.")
 	p("")
+	if notes := r.deployNotes(); notes != "" {
+		p("%s", notes)
+	}
 	p("### Read latency")
 	p("")
 	p("- Ours only: the reference talks to the real Tencent Cloud API hosts and cannot be pointed at our emulator without real hosts (and the bench must not contact them), so there is no reference column.")
@@ -413,7 +427,7 @@ func (r *report) methodNotes() string {
 	p("```sh")
 	p("make bench                                        # build, then: go run ./bench/compare -bin bin/cloudbase-mcp")
 	p("make bench BENCHFLAGS=-quick                      # 5,000 files / ~30 MB, 3 startup runs (prints only)")
-	p("go run ./bench/compare -help                      # -n, -files, -seed, -pack-runs, -cold, -compress, -ref-version, ...")
+	p("go run ./bench/compare -help                      # -n, -files, -seed, -pack-runs, -cold, -compress, -deploy, -ref-version, ...")
 	p("go run ./bench/startup -bin bin/cloudbase-mcp -n 5 # startup of one server; any command line after --:")
 	p("go run ./bench/startup -n 5 -env CLOUDBASE_MCP_PLUGINS_ENABLED=cloudrun -env CLOUDBASE_MCP_TELEMETRY_DISABLED=true -- node %s", relHome(r.ref.CLI))
 	p("go run ./bench/packzip -dir %s        # our packer on the generated tree, JSON out", r.treeDir)

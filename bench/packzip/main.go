@@ -4,7 +4,7 @@
 // peak RSS (VmHWM of /proc/self/status, read after the call; getrusage's
 // Maxrss would include the parent's high-water mark, see bench/internal/proctree).
 //
-//	go run ./bench/packzip -dir /path/to/project [-out DIR] [-keep]
+//	go run ./bench/packzip -dir /path/to/project [-out DIR] [-keep] [-cpuprofile FILE]
 package main
 
 import (
@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/cloudbase-mcp/cloudbase-mcp/bench/internal/proctree"
@@ -23,14 +24,28 @@ func main() {
 	dir := flag.String("dir", "", "project directory to package")
 	out := flag.String("out", "", "directory for the zip (default: the system temp dir)")
 	keep := flag.Bool("keep", false, "keep the zip and print its path (default: remove it)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the packaging call to this file")
 	flag.Parse()
 	if *dir == "" {
 		fmt.Fprintln(os.Stderr, "packzip: -dir is required")
 		os.Exit(2)
 	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "packzip:", err)
+			os.Exit(1)
+		}
+	}
 	start := time.Now()
 	path, res, err := pack.ZipToFile(context.Background(), pack.Options{Root: *dir}, *out)
 	elapsed := time.Since(start)
+	if *cpuprofile != "" {
+		pprof.StopCPUProfile()
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "packzip:", err)
 		os.Exit(1)

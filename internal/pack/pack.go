@@ -5,7 +5,6 @@ package pack
 import (
 	"archive/zip"
 	"bufio"
-	"compress/flate"
 	"context"
 	"errors"
 	"fmt"
@@ -15,7 +14,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/safefs"
@@ -87,32 +85,85 @@ type Result struct {
 }
 
 // Zip streams a zip of opts.Root to w: regular files only, forward-slash names relative to the root, sorted,
-// fixed times and modes, deflate level 1. Memory stays bounded whatever the project size. On error the
-// bytes already written to w are not a valid archive.
+// fixed times and modes; already-compressed files (by extension or content) stored, the rest deflated at
+// level 1. Files are read and compressed on all cores, and the archive is the same bytes whatever the
+// scheduling. Memory stays bounded whatever the project and file sizes. On error the bytes already written
+// to w are not a valid archive.
 func Zip(ctx context.Context, opts Options, w io.Writer) (*Result, error) {
+	res, _, err := zipWith(ctx, opts, w, defaultTuning())
+	return res, err
+}
+
+// zipWith is Zip with the pipeline's sizes; it also returns the peak bytes reserved in flight.
+func zipWith(ctx context.Context, opts Options, w io.Writer, t tuning) (*Result, int64, error) {
 	p, err := newPacker(ctx, opts)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if opts.Dir == nil {
 		defer p.root.Close()
 	}
+	if err := p.loadRootRules(); err != nil {
+		return nil, 0, err
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	p.ctx = ctx
+	p.pipe = newPipeline(ctx, t)
+	var walkErr error
+	walked := make(chan struct{})
+	go func() {
+		defer close(walked)
+		defer p.pipe.close()
+		walkErr = p.walkDir(nil, p.root)
+	}()
 
 	cw := &countingWriter{w: w}
-	p.zw = zip.NewWriter(cw)
-	p.zw.RegisterCompressor(zip.Deflate, newFlateWriter)
-	if err := p.loadRootRules(); err != nil {
-		return nil, err
+	ew := &entryWriter{zw: zip.NewWriter(cw)}
+	err = p.writeAll(ew)
+	cancel() // stops the walker and the workers if the writer stopped early
+	p.pipe.drain(walked)
+	if err == nil {
+		err = walkErr // an error of the walk comes after every chunk queued before it
 	}
-	if err := p.walkDir(nil, p.root); err != nil {
-		return nil, err
+	if err == nil {
+		if err = ew.zw.Close(); err != nil {
+			err = fmt.Errorf("writing zip: %w", err)
+		}
 	}
-	if err := p.zw.Close(); err != nil {
-		return nil, fmt.Errorf("writing zip: %w", err)
+	if err != nil {
+		return nil, p.pipe.flight.peak, err
 	}
+	p.res.Files, p.res.Bytes = p.written.files, p.written.bytes
 	p.res.ZipBytes = cw.n
 	p.progress(true)
-	return &p.res, nil
+	return &p.res, p.pipe.flight.peak, nil
+}
+
+// writeAll appends the chunks to the archive in walk order, as they are ready. It returns at the first
+// error in that order, which is the error a sequential packer would have met first.
+func (p *packer) writeAll(ew *entryWriter) error {
+	for c := range p.pipe.ordered {
+		<-c.done
+		if c.err != nil {
+			return c.err
+		}
+		if err := ew.write(c); err != nil {
+			return fmt.Errorf("writing zip: %w", err)
+		}
+		putBuf(c.data)
+		p.pipe.flight.release(c.weight)
+		p.written.bytes += c.raw
+		if c.last {
+			p.written.files++
+		}
+		p.progress(false)
+		if err := p.ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ZipToFile writes the package to a new temporary file in dir ("" = os.TempDir) and returns its path; the
@@ -144,13 +195,20 @@ type packer struct {
 	rootReal string // symlinks resolved; every path below is built on it
 	root     *os.Root
 	rules    ruleSet
-	zw       *zip.Writer
-	buf      []byte
-	res      Result
+	pipe     *pipeline
+	res      Result // Excluded and ExcludedSamples: the walker's; the rest at the end
+
+	queued  tally // by the walker (sizes at open time), for the limits
+	written tally // by the writer, for progress and the result
 
 	reportedFiles int
 	reportedBytes int64
 	reported      bool
+}
+
+type tally struct {
+	files int
+	bytes int64
 }
 
 func newPacker(ctx context.Context, opts Options) (*packer, error) {
@@ -188,7 +246,6 @@ func newPacker(ctx context.Context, opts Options) (*packer, error) {
 	}
 	p := &packer{
 		ctx: ctx, opts: opts, rootAbs: abs, rootReal: real, root: root,
-		buf: make([]byte, copyBufferSize),
 		res: Result{ExcludedSamples: []string{}},
 	}
 	if st, err := root.Stat("Dockerfile"); err == nil && !st.IsDir() {
@@ -254,10 +311,11 @@ func (p *packer) readIgnoreFile(rel string) ([]byte, error) {
 // relative to their directory: one openat each instead of one per path component.
 func (p *packer) walkDir(segs []string, dir *os.Root) error {
 	rel := strings.Join(segs, "/")
-	entries, err := readDir(dir, rel)
+	entries, dirFile, err := readDir(dir, rel)
 	if err != nil {
 		return err
 	}
+	defer dirFile.Close()
 	var gi []*rule
 	for _, e := range entries {
 		if e.Name() == gitignoreName {
@@ -311,7 +369,9 @@ func (p *packer) walkDir(segs []string, dir *os.Root) error {
 		}
 		switch {
 		case typ.IsRegular():
-			if err := p.addFile(childRel, dir, name); err != nil {
+			if err := p.addFile(childRel, func() (source, int64, fs.FileMode, error) {
+				return openEntry(dirFile, dir, name)
+			}); err != nil {
 				return err
 			}
 		case typ&fs.ModeSymlink != 0:
@@ -326,7 +386,9 @@ func (p *packer) walkDir(segs []string, dir *os.Root) error {
 			case !info.Mode().IsRegular():
 				p.exclude(childRel + " (not a regular file)")
 			default:
-				if err := p.addFile(childRel, p.root, target); err != nil {
+				if err := p.addFile(childRel, func() (source, int64, fs.FileMode, error) {
+					return openInRoot(p.root, target)
+				}); err != nil {
 					return err
 				}
 			}
@@ -337,18 +399,19 @@ func (p *packer) walkDir(segs []string, dir *os.Root) error {
 	return nil
 }
 
-func readDir(dir *os.Root, rel string) ([]fs.DirEntry, error) {
+// readDir lists dir sorted by name; the directory stays open (the caller closes it) for opening its files.
+func readDir(dir *os.Root, rel string) ([]fs.DirEntry, *os.File, error) {
 	f, err := dir.Open(".")
 	if err != nil {
-		return nil, fmt.Errorf("cannot read directory %s: %w", displayRel(rel), pathErrCause(err))
+		return nil, nil, fmt.Errorf("cannot read directory %s: %w", displayRel(rel), pathErrCause(err))
 	}
-	defer f.Close()
-	entries, err := f.ReadDir(-1)
+	entries, err := readDirTypes(f)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read directory %s: %w", displayRel(rel), pathErrCause(err))
+		_ = f.Close()
+		return nil, nil, fmt.Errorf("cannot read directory %s: %w", displayRel(rel), pathErrCause(err))
 	}
 	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
-	return entries, nil
+	return entries, f, nil
 }
 
 var errBrokenLink = errors.New("broken symlink")
@@ -385,64 +448,55 @@ func (p *packer) resolveLink(rel string) (string, fs.FileInfo, error) {
 	return target, info, nil
 }
 
-// addFile copies the file at open (relative to dir) into the archive under name.
-func (p *packer) addFile(name string, dir *os.Root, open string) error {
-	if p.res.Files >= p.opts.MaxFiles {
+// source is an open project file, read at offsets by the workers.
+type source interface {
+	io.ReaderAt
+	io.Closer
+}
+
+// openInRoot opens the file at path (slash-separated, relative to root) through the Root.
+func openInRoot(root *os.Root, path string) (source, int64, fs.FileMode, error) {
+	f, err := root.OpenFile(path, openFlag, 0)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		_ = f.Close()
+		return nil, 0, 0, err
+	}
+	return f, st.Size(), st.Mode(), nil
+}
+
+// addFile opens a file (open returns it with its size and mode) and queues it for the archive under name.
+func (p *packer) addFile(name string, open func() (source, int64, fs.FileMode, error)) error {
+	if p.queued.files >= p.opts.MaxFiles {
 		return kindErrorf(ErrLimitExceeded,
 			"project has more than %d files (the limit); add ignore rules (.cloudbaseignore) or deploy an image",
 			p.opts.MaxFiles)
 	}
-	// Opened without blocking and checked once open: an entry replaced by a
-	// FIFO or device since the directory was listed is skipped, never read.
-	f, st, err := safefs.OpenRegular(dir, open)
-	if errors.Is(err, safefs.ErrNotRegular) {
-		p.exclude(name + " (not a regular file)")
-		return nil
-	}
+	src, size, mode, err := open()
 	if err != nil {
 		return fmt.Errorf("cannot read %s: %w", name, pathErrCause(err))
 	}
-	defer f.Close()
-	if size := st.Size(); p.res.Bytes+size > p.opts.MaxBytes { // fail before compressing a huge file
-		return p.tooLarge(p.res.Bytes + size)
+	if !mode.IsRegular() { // replaced since the directory was listed
+		_ = src.Close()
+		p.exclude(name + " (not a regular file)")
+		return nil
 	}
-	hdr := &zip.FileHeader{Name: name, Method: zip.Deflate, Modified: fixedModTime}
-	hdr.SetMode(normalizedMode(st.Mode()))
-	fw, err := p.zw.CreateHeader(hdr)
-	if err != nil {
-		return fmt.Errorf("writing zip: %w", err)
+	if p.queued.bytes+size > p.opts.MaxBytes { // fail before reading a huge file
+		_ = src.Close()
+		return p.tooLarge(p.queued.bytes + size)
 	}
-	for {
-		n, rerr := f.Read(p.buf)
-		if n > 0 {
-			p.res.Bytes += int64(n)
-			if p.res.Bytes > p.opts.MaxBytes { // the file grew while being read
-				return p.tooLarge(p.res.Bytes)
-			}
-			if _, err := fw.Write(p.buf[:n]); err != nil {
-				return fmt.Errorf("writing zip: %w", err)
-			}
-			p.progress(false)
-		}
-		if rerr == io.EOF {
-			break
-		}
-		if rerr != nil {
-			return fmt.Errorf("cannot read %s: %w", name, pathErrCause(rerr))
-		}
-		if err := p.ctx.Err(); err != nil {
-			return err
-		}
-	}
-	p.res.Files++
-	p.progress(false)
-	return nil
+	p.queued.files++
+	p.queued.bytes += size
+	return p.pipe.enqueue(name, mode, src, size)
 }
 
 func (p *packer) tooLarge(soFar int64) error {
 	return kindErrorf(ErrLimitExceeded,
 		"project is larger than the %s limit (%s in %d files so far); add ignore rules (.cloudbaseignore) or deploy an image",
-		formatBytes(p.opts.MaxBytes), formatBytes(soFar), p.res.Files+1)
+		formatBytes(p.opts.MaxBytes), formatBytes(soFar), p.queued.files+1)
 }
 
 // normalizedMode keeps only "executable or not", so umask and ownership do not change the archive.
@@ -464,7 +518,7 @@ func (p *packer) progress(final bool) {
 	if p.opts.Progress == nil {
 		return
 	}
-	files, bytes := p.res.Files, p.res.Bytes
+	files, bytes := p.written.files, p.written.bytes
 	due := files-p.reportedFiles >= progressEveryFiles || bytes-p.reportedBytes >= progressEveryBytes
 	if final {
 		due = !p.reported || files != p.reportedFiles || bytes != p.reportedBytes
@@ -485,29 +539,6 @@ func (c *countingWriter) Write(b []byte) (int, error) {
 	n, err := c.w.Write(b)
 	c.n += int64(n)
 	return n, err
-}
-
-// flate writers are large (~1 MB of state); one per entry would dominate allocation, so they are pooled.
-var flatePool sync.Pool
-
-type pooledFlate struct{ *flate.Writer }
-
-func (p pooledFlate) Close() error {
-	err := p.Writer.Close()
-	flatePool.Put(p.Writer)
-	return err
-}
-
-func newFlateWriter(w io.Writer) (io.WriteCloser, error) {
-	if fw, ok := flatePool.Get().(*flate.Writer); ok {
-		fw.Reset(w)
-		return pooledFlate{fw}, nil
-	}
-	fw, err := flate.NewWriter(w, flate.BestSpeed)
-	if err != nil {
-		return nil, err
-	}
-	return pooledFlate{fw}, nil
 }
 
 func joinRel(dir, name string) string {

@@ -31,17 +31,35 @@ type inputValidator struct {
 }
 
 type toolSchema struct {
-	compiled *jsonschema.Schema
-	node     map[string]any // the schema document, for coercion and messages
+	name     string
+	compiled *jsonschema.Schema // set at add, or on the first call for a schema added by addDeferred
+	node     map[string]any     // the schema document, for coercion and messages
+
+	once sync.Once
+	doc  any // the decoded document, until compiled
+	err  error
 }
 
 func newInputValidator() *inputValidator {
 	return &inputValidator{schemas: map[string]*toolSchema{}, printer: message.NewPrinter(language.English)}
 }
 
-// add compiles the tool's input schema. A schema that does not compile is a
+// add compiles the tool's input schema now. A schema that does not compile is a
 // programming error and fails server construction.
 func (v *inputValidator) add(tool mcp.Tool) error {
+	return v.register(tool, false)
+}
+
+// addDeferred is add for server construction: a schema that wellFormed proves
+// compilable is compiled on the tool's first call, so startup does not pay for
+// the compiler (about a millisecond per tool schema, most of it checking the
+// schema against the meta-schema). Any other schema is compiled now, so a broken
+// one still fails construction.
+func (v *inputValidator) addDeferred(tool mcp.Tool) error {
+	return v.register(tool, true)
+}
+
+func (v *inputValidator) register(tool mcp.Tool, deferCompile bool) error {
 	raw := tool.RawInputSchema
 	if len(raw) == 0 {
 		b, err := json.Marshal(tool.InputSchema)
@@ -54,23 +72,81 @@ func (v *inputValidator) add(tool mcp.Tool) error {
 	if err != nil {
 		return fmt.Errorf("decode input schema: %w", err)
 	}
-	url := "mem:///tools/" + tool.Name + ".json"
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource(url, doc); err != nil {
-		return err
+	ts := &toolSchema{name: tool.Name, doc: doc}
+	if !deferCompile || !wellFormed(doc) {
+		if _, err := ts.schema(); err != nil {
+			return err
+		}
 	}
-	compiled, err := c.Compile(url)
-	if err != nil {
-		return fmt.Errorf("compile input schema: %w", err)
-	}
-	var node map[string]any
-	if err := json.Unmarshal(raw, &node); err != nil {
+	if ts.node, err = numbersAsFloats(doc, raw); err != nil {
 		return err
 	}
 	v.mu.Lock()
-	v.schemas[tool.Name] = &toolSchema{compiled: compiled, node: node}
+	v.schemas[tool.Name] = ts
 	v.mu.Unlock()
 	return nil
+}
+
+// numbersAsFloats is the schema document as json.Unmarshal decodes raw (numbers as float64), made from
+// doc, jsonschema's decoding (numbers as json.Number), to spare a second parse. A number beyond float64
+// falls back to json.Unmarshal itself, for its error.
+func numbersAsFloats(doc any, raw []byte) (map[string]any, error) {
+	var convert func(v any) (any, bool)
+	convert = func(v any) (any, bool) {
+		switch x := v.(type) {
+		case json.Number:
+			f, err := strconv.ParseFloat(string(x), 64)
+			return f, err == nil
+		case map[string]any:
+			out := make(map[string]any, len(x))
+			for k, e := range x {
+				c, ok := convert(e)
+				if !ok {
+					return nil, false
+				}
+				out[k] = c
+			}
+			return out, true
+		case []any:
+			out := make([]any, len(x))
+			for i, e := range x {
+				c, ok := convert(e)
+				if !ok {
+					return nil, false
+				}
+				out[i] = c
+			}
+			return out, true
+		}
+		return v, true
+	}
+	if c, ok := convert(doc); ok {
+		if m, ok := c.(map[string]any); ok {
+			return m, nil
+		}
+	}
+	var node map[string]any
+	err := json.Unmarshal(raw, &node)
+	return node, err
+}
+
+// schema returns the compiled schema, compiling it on first use.
+func (ts *toolSchema) schema() (*jsonschema.Schema, error) {
+	ts.once.Do(func() {
+		url := "mem:///tools/" + ts.name + ".json"
+		c := jsonschema.NewCompiler()
+		if err := c.AddResource(url, ts.doc); err != nil {
+			ts.err = err
+			return
+		}
+		compiled, err := c.Compile(url)
+		if err != nil {
+			ts.err = fmt.Errorf("compile input schema: %w", err)
+			return
+		}
+		ts.compiled, ts.doc = compiled, nil
+	})
+	return ts.compiled, ts.err
 }
 
 func (v *inputValidator) middleware(next mcpserver.ToolHandlerFunc) mcpserver.ToolHandlerFunc {
@@ -80,6 +156,10 @@ func (v *inputValidator) middleware(next mcpserver.ToolHandlerFunc) mcpserver.To
 		v.mu.RUnlock()
 		if ts == nil {
 			return next(ctx, req)
+		}
+		compiled, err := ts.schema()
+		if err != nil { // wellFormed let through a schema that does not compile: a bug, shown plainly
+			return nil, fmt.Errorf("tool %s: %w", req.Params.Name, err)
 		}
 		var args map[string]any
 		switch a := req.Params.Arguments.(type) {
@@ -106,7 +186,7 @@ func (v *inputValidator) middleware(next mcpserver.ToolHandlerFunc) mcpserver.To
 		if err != nil {
 			return mcp.NewToolResultError("Input validation error: " + err.Error()), nil
 		}
-		if err := ts.compiled.Validate(inst); err != nil {
+		if err := compiled.Validate(inst); err != nil {
 			return mcp.NewToolResultError(v.describe(req.Params.Name, ts.node, err)), nil
 		}
 		req.Params.Arguments = coerced

@@ -34,12 +34,13 @@ const Interval = 5 * time.Millisecond
 
 // Usage is what a Sampler saw.
 type Usage struct {
-	HWMSumKB       int64 `json:"hwmSumKB"`       // sum of the last VmHWM read of every process seen
-	TreeSampledKB  int64 `json:"treeSampledKB"`  // peak of the sampled sum of VmRSS over the tree
-	Wait4MaxRSSKB  int64 `json:"wait4MaxRssKB"`  // wait4 rusage Maxrss of the direct child (see the package doc)
-	Procs          int   `json:"procs"`          // distinct processes seen in the tree
-	Samples        int   `json:"samples"`        // sampler passes
-	DescendantsSaw bool  `json:"descendantsSaw"` // a process other than the root was seen
+	HWMSumKB       int64         `json:"hwmSumKB"`       // sum of the last VmHWM read of every process seen
+	TreeSampledKB  int64         `json:"treeSampledKB"`  // peak of the sampled sum of VmRSS over the tree
+	Wait4MaxRSSKB  int64         `json:"wait4MaxRssKB"`  // wait4 rusage Maxrss of the direct child (see the package doc)
+	CPU            time.Duration `json:"cpuNs"`          // user+system CPU of the direct child (wait4; its waited-for descendants too)
+	Procs          int           `json:"procs"`          // distinct processes seen in the tree
+	Samples        int           `json:"samples"`        // sampler passes
+	DescendantsSaw bool          `json:"descendantsSaw"` // a process other than the root was seen
 }
 
 // PeakKB is the reported peak RSS of the tree: the sum of VmHWM.
@@ -117,6 +118,7 @@ func (s *Sampler) Stop(ps *os.ProcessState) Usage {
 		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
 			u.Wait4MaxRSSKB = ru.Maxrss // KiB on Linux
 		}
+		u.CPU = ps.UserTime() + ps.SystemTime()
 	}
 	return u
 }
