@@ -81,7 +81,7 @@ func TestDeployCreateContainer(t *testing.T) {
 	h.settle()
 	_, detail := h.query(t, map[string]any{"action": "detail", "detailServerName": "shop-api"})
 	assert.Equal(t, "normal", path(detail, "latestDeploy", "status"))
-	assert.EqualValues(t, 8080, path(detail, "service", "config", "port"))
+	assert.EqualValues(t, 8080, path(detail, "service", "config", "Port"))
 
 	rc, err := os.ReadFile(filepath.Join(dir, "cloudbaserc.json"))
 	require.NoError(t, err)
@@ -186,8 +186,8 @@ func TestDeployUpdatePreservesRemoteConfig(t *testing.T) {
 	h.settle()
 	_, detail := h.query(t, map[string]any{"action": "detail", "detailServerName": "hello-api", "revealEnvParams": true})
 	assert.Equal(t, "normal", path(detail, "latestDeploy", "status"))
-	assert.Equal(t, map[string]any{"DB_PASSWORD": "s3cret-demo", "FEATURE": "on", "NODE_ENV": "production"}, path(detail, "service", "config", "envParams"))
-	assert.Equal(t, "vpc-demo01", path(detail, "service", "config", "vpcConf", "vpcId"))
+	assert.Equal(t, map[string]any{"DB_PASSWORD": "s3cret-demo", "FEATURE": "on", "NODE_ENV": "production"}, path(detail, "service", "config", "EnvParams"))
+	assert.Equal(t, "vpc-demo01", path(detail, "service", "config", "VpcConf", "VpcId"))
 
 	t.Run("replace all", func(t *testing.T) {
 		res, _ := h.manage(t, map[string]any{"action": "deploy", "serverName": "hello-api", "targetPath": "container-node",

@@ -79,7 +79,7 @@ func TestEveryUpstreamCodeOnAWrite(t *testing.T) {
 			assert.Equal(t, before+1, h.emu.RequestCount("SubmitServerConfigChangeDiff"), "a write is sent once, never retried")
 			assertUseful(t, resultText(res))
 			_, detail := h.query(t, map[string]any{"action": "detail", "detailServerName": "hello-api", "refresh": true})
-			assert.NotEqualValues(t, 2, path(detail, "service", "config", "minNum"), "the refused change did not happen")
+			assert.NotEqualValues(t, 2, path(detail, "service", "config", "MinNum"), "the refused change did not happen")
 		})
 	}
 }

@@ -16,6 +16,7 @@ type updateConfigResult struct {
 	Changed              []any    `json:"changed"`
 	Unchanged            []string `json:"unchanged"`
 	LikelyRedeployFields []string `json:"likelyRedeployFields"`
+	NormalizedKeys       []string `json:"normalizedKeys,omitempty"` // serverConfig keys given in another case
 	DryRun               bool     `json:"dryRun,omitempty"`
 	*ConfigApplied
 	Message  string    `json:"message"`
@@ -65,7 +66,7 @@ func (p *Plugin) manageUpdateConfig(ctx context.Context, c *call) (any, error) {
 	}
 	changes, unchanged := serverconfig.Diff(cfg, remote)
 	out := &updateConfigResult{EnvID: envID, ServerName: svc, Changed: serverconfig.ChangesView(changes, remote),
-		Unchanged: unchanged, LikelyRedeployFields: serverconfig.RedeployKeys(changes)}
+		Unchanged: unchanged, LikelyRedeployFields: serverconfig.RedeployKeys(changes), NormalizedKeys: cfg.Normalized}
 	switch {
 	case len(changes) == 0:
 		out.Message = "The service already has this config; nothing was sent."

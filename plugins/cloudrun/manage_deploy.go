@@ -21,6 +21,7 @@ type deployResult struct {
 	ReleaseType        string                `json:"releaseType"`
 	DeployType         string                `json:"deployType"` // package or image
 	MergedFromRemote   []string              `json:"mergedFromRemote"`
+	NormalizedKeys     []string              `json:"normalizedKeys,omitempty"` // serverConfig keys given in another case
 	Warnings           []warning             `json:"warnings"`
 	ConsoleURL         string                `json:"consoleUrl"`
 	ImageURL           string                `json:"imageUrl,omitempty"`
@@ -90,6 +91,9 @@ func newDeployResult(plan *deployPlan, pkg *pack.Result) *deployResult {
 	out := &deployResult{EnvID: plan.envID, ServerName: plan.svc, ServiceType: plan.serviceType, ServiceTypeReason: plan.typeReason,
 		Operation: "create", ReleaseType: plan.releaseType, DeployType: "package", MergedFromRemote: nonNil(plan.kept),
 		Warnings: nonNil(plan.warnings), ConsoleURL: consoleURL(plan.envID, plan.svc), ImageURL: plan.imageURL, Package: pkg}
+	if plan.cfg != nil {
+		out.NormalizedKeys = plan.cfg.Normalized
+	}
 	if plan.exists {
 		out.Operation = "update"
 	}

@@ -88,10 +88,10 @@ func TestSchemaErrorsThroughMCP(t *testing.T) {
 	assert.Contains(t, resultText(res), `unknown parameter "page"`)
 	assert.Contains(t, resultText(res), "pageNum")
 
-	res, _ = h.manage(t, map[string]any{"action": "deploy", "serverName": "svc", "serverConfig": map[string]any{"cpu": 1}})
+	res, _ = h.manage(t, map[string]any{"action": "deploy", "serverName": "svc", "serverConfig": map[string]any{"memory": 1}})
 	require.True(t, res.IsError)
-	assert.Contains(t, resultText(res), `unknown parameter "cpu" in serverConfig`)
-	assert.Contains(t, resultText(res), "Cpu")
+	assert.Contains(t, resultText(res), `unknown parameter "memory"`)
+	assert.Contains(t, resultText(res), "Cpu, Mem", "the valid keys are listed")
 
 	res, _ = h.manage(t, map[string]any{"action": "traffic", "serverName": "svc", "trafficOp": "half"})
 	require.True(t, res.IsError)

@@ -117,7 +117,9 @@ type serviceView struct {
 	Name string `json:"name"`
 	*ServiceBase
 	OnlineVersions []onlineVersion `json:"onlineVersions"`
-	Config         map[string]any  `json:"config,omitempty"`
+	// Config is keyed as serverConfig takes it: any value copies back.
+	Config          map[string]any `json:"config,omitempty"`
+	EnvParamsMasked bool           `json:"envParamsMasked,omitempty"`
 }
 
 type ServiceBase struct {
@@ -144,6 +146,7 @@ func viewService(name string, d *tcbr.DescribeCloudRunServerDetailResponse, reve
 	}
 	if c := d.ServerConfig; c != nil {
 		v.Config = serverconfig.View(c, reveal)
+		v.EnvParamsMasked = !reveal && strings.TrimSpace(c.EnvParams) != ""
 	}
 	return v
 }

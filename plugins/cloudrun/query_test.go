@@ -48,8 +48,8 @@ var happyCases = []queryCase{
 		assert.Equal(t, "hello-api", path(out, "service", "name"))
 		assert.Equal(t, "container", path(out, "service", "type"))
 		assert.Equal(t, "normal", path(out, "service", "status"))
-		assert.Equal(t, "***", path(out, "service", "config", "envParams", "DB_PASSWORD"))
-		assert.Equal(t, true, path(out, "service", "config", "envParamsMasked"))
+		assert.Equal(t, "***", path(out, "service", "config", "EnvParams", "DB_PASSWORD"))
+		assert.Equal(t, true, path(out, "service", "envParamsMasked"))
 		assert.NotContains(t, resultText(res), "s3cret-demo")
 		versions := path(out, "service", "onlineVersions").([]any)
 		require.Len(t, versions, 1)
@@ -262,7 +262,7 @@ func TestQueryFollowUps(t *testing.T) {
 	t.Run("revealEnvParams shows values", func(t *testing.T) {
 		res, out := h.query(t, map[string]any{"action": "detail", "detailServerName": "hello-api", "revealEnvParams": true, "refresh": true})
 		require.False(t, res.IsError, resultText(res))
-		assert.Equal(t, "s3cret-demo", path(out, "service", "config", "envParams", "DB_PASSWORD"))
+		assert.Equal(t, "s3cret-demo", path(out, "service", "config", "EnvParams", "DB_PASSWORD"))
 	})
 }
 

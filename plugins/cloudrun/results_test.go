@@ -18,7 +18,7 @@ var lowerCamel = regexp.MustCompile(`^[a-z][a-zA-Z0-9]*$`)
 
 // dataMaps hold keys that are data, not result fields: env param names, the
 // API's own PascalCase request bodies and items, next-step arguments.
-var dataMaps = map[string]bool{"envParams": true, "wouldSend": true, "items": true, "mergedFromRemote": true, "to": true}
+var dataMaps = map[string]bool{"config": true, "envParams": true, "wouldSend": true, "items": true, "mergedFromRemote": true, "to": true}
 
 // walk checks every key below v and that no value is null.
 func walk(t *testing.T, where string, v any) {

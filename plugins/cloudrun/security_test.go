@@ -281,7 +281,7 @@ func TestDetailMasksEveryEnvParamsValue(t *testing.T) {
 	h := newHarness(t, withScenario(sc))
 	res, out := h.query(t, map[string]any{"action": "detail", "detailServerName": "hello-api"})
 	require.False(t, res.IsError, resultText(res))
-	env := path(out, "service", "config", "envParams").(map[string]any)
+	env := path(out, "service", "config", "EnvParams").(map[string]any)
 	assert.Len(t, env, 3)
 	for k, v := range env {
 		assert.Equal(t, "***", v, "%s is masked whatever its name", k)
@@ -290,7 +290,7 @@ func TestDetailMasksEveryEnvParamsValue(t *testing.T) {
 		assert.NotContains(t, resultText(res), v)
 	}
 	assert.Equal(t, "12345", path(mustQuery(t, h, map[string]any{"action": "detail", "detailServerName": "hello-api", "revealEnvParams": true}),
-		"service", "config", "envParams", "N"), "revealEnvParams shows them")
+		"service", "config", "EnvParams", "N"), "revealEnvParams shows them")
 }
 
 func TestDetailMasksEnvParamsThatAreNotJSON(t *testing.T) {

@@ -15,24 +15,47 @@ import (
 // its Go value. A read-merge-write only changes what was given.
 type Config struct {
 	values map[string]any
+	// Normalized lists the keys given in another spelling, "minNum → MinNum".
+	Normalized []string
+}
+
+// lookupFold finds a key by its name in any case.
+func lookupFold(name string) (*Key, bool) {
+	if k, ok := byName[name]; ok {
+		return k, true
+	}
+	for _, k := range Keys {
+		if strings.EqualFold(k.Name, name) {
+			return k, true
+		}
+	}
+	return nil, false
 }
 
 // validCPUMem are the Cpu/Mem pairs the platform accepts.
 var validCPUMem = map[float64]float64{0.25: 0.5, 0.5: 1, 1: 2, 2: 4, 4: 8, 8: 16, 16: 32}
 
 // Parse binds serverConfig and checks it before any network call; nil raw
-// gives a nil Config. Unknown keys are refused.
+// gives a nil Config. Keys match case-insensitively (minNum is MinNum; the
+// spellings changed are in Normalized); unknown keys are refused.
 func Parse(raw map[string]any) (*Config, error) {
 	if raw == nil {
 		return nil, nil
 	}
 	c := &Config{values: map[string]any{}}
-	for _, name := range slices.Sorted(maps.Keys(raw)) {
-		k, ok := byName[name]
+	for _, given := range slices.Sorted(maps.Keys(raw)) {
+		k, ok := lookupFold(given)
 		if !ok {
-			return nil, fmt.Errorf("serverConfig: unknown parameter %q (valid keys: %s)", name, strings.Join(Names(), ", "))
+			return nil, fmt.Errorf("serverConfig: unknown parameter %q (valid keys: %s)", given, strings.Join(Names(), ", "))
 		}
-		b, err := json.Marshal(raw[name])
+		name := k.Name
+		if _, dup := c.values[name]; dup {
+			return nil, fmt.Errorf("serverConfig: %s is given twice (as %s and another spelling)", name, given)
+		}
+		if given != name {
+			c.Normalized = append(c.Normalized, given+" → "+name)
+		}
+		b, err := json.Marshal(raw[given])
 		if err != nil {
 			return nil, fmt.Errorf("serverConfig.%s: %w", name, err)
 		}
@@ -98,6 +121,13 @@ func (c *Config) check() error {
 	}
 	if v, ok := c.values["VpcConf"].(Vpc); ok && v.VpcId == "" {
 		return errors.New("serverConfig: VpcConf needs VpcId (and SubnetId)")
+	}
+	if env, ok := c.values["EnvParams"].(map[string]string); ok {
+		for _, k := range slices.Sorted(maps.Keys(env)) {
+			if env[k] == Masked {
+				return fmt.Errorf("serverConfig: EnvParams %s is %s, the mask detail shows instead of the value; send its real value, or leave the key out (EnvParams merge by key, so a key left out keeps its value)", k, Masked)
+			}
+		}
 	}
 	return nil
 }

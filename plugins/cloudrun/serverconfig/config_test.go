@@ -52,6 +52,9 @@ func TestParse(t *testing.T) {
 		{"env not an object", map[string]any{"EnvParams": "A=1"}, "EnvParams must be a JSON object"},
 		{"env nested", map[string]any{"EnvParams": map[string]any{"A": map[string]any{}}}, "EnvParams value of A must be a string"},
 		{"null is absent", map[string]any{"Port": nil}, ""},
+		{"any case", map[string]any{"minNum": 1, "MAXNUM": 2, "cpu": 0.5, "mem": "1"}, ""},
+		{"two spellings", map[string]any{"minNum": 1, "MinNum": 2}, "given twice"},
+		{"a number as text", map[string]any{"Port": "8080"}, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -68,6 +71,8 @@ func TestParse(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, map[string]string{"N": "2", "B": "true"}, env)
 	assert.Equal(t, 1, c.Len())
+	c = mustParse(t, map[string]any{"minNum": 1, "Port": 80})
+	assert.Equal(t, []string{"minNum → MinNum"}, c.Normalized)
 	nilCfg, err := Parse(nil)
 	require.NoError(t, err)
 	assert.Nil(t, nilCfg)
@@ -191,27 +196,43 @@ func TestPending(t *testing.T) {
 
 func TestViews(t *testing.T) {
 	v := View(remoteConfig(), false)
-	assert.Equal(t, map[string]any{"DB_PASSWORD": "***", "NODE_ENV": "***"}, v["envParams"])
-	assert.Equal(t, true, v["envParamsMasked"])
-	assert.Equal(t, VpcView{VpcID: "vpc-1", SubnetID: "subnet-1"}, v["vpcConf"])
-	assert.Equal(t, "open", v["sessionAffinity"])
-	assert.Equal(t, []string{}, v["entryPoint"])
-	assert.Equal(t, []PolicyView{}, v["policyDetails"])
-	assert.NotContains(t, v, "logSetId")
+	assert.Equal(t, map[string]any{"DB_PASSWORD": "***", "NODE_ENV": "***"}, v["EnvParams"])
+	assert.Equal(t, VpcView{VpcId: "vpc-1", SubnetId: "subnet-1"}, v["VpcConf"])
+	assert.Equal(t, "open", v["SessionAffinity"])
+	assert.Equal(t, []string{}, v["EntryPoint"])
+	assert.Equal(t, []tcbr.HpaPolicy{}, v["PolicyDetails"])
+	assert.Equal(t, 0.5, v["Cpu"])
+	assert.Equal(t, int64(1), v["MinNum"])
 	revealed := View(remoteConfig(), true)
-	assert.Equal(t, map[string]any{"DB_PASSWORD": "pw", "NODE_ENV": "production"}, revealed["envParams"])
+	assert.Equal(t, map[string]any{"DB_PASSWORD": "pw", "NODE_ENV": "production"}, revealed["EnvParams"])
 	assert.Equal(t, map[string]any{"_raw": "***"}, MaskEnv("A=1", false))
 	assert.Equal(t, map[string]any{"_raw": "A=1"}, MaskEnv("A=1", true))
 	bare := View(&tcbr.ServerBaseConfig{}, false)
-	assert.NotContains(t, bare, "vpcConf")
-	assert.NotContains(t, bare, "sessionAffinity")
-	assert.Equal(t, false, bare["envParamsMasked"])
+	assert.NotContains(t, bare, "VpcConf")
+	assert.NotContains(t, bare, "SessionAffinity")
 
-	changes, _ := Diff(mustParse(t, map[string]any{"EnvParams": map[string]any{"NODE_ENV": "x", "NEW": "1"}, "MinNum": 3}), remoteConfig())
+	// What detail shows is what serverConfig takes: every key of the view
+	// parses back (the masked EnvParams aside, which are refused).
+	back := View(remoteConfig(), true)
+	b, err := json.Marshal(back)
+	require.NoError(t, err)
+	var raw map[string]any
+	require.NoError(t, json.Unmarshal(b, &raw))
+	cfg, err := Parse(raw)
+	require.NoError(t, err, "the revealed view parses as serverConfig")
+	changes, _ := Diff(cfg, remoteConfig())
+	assert.Empty(t, changes, "and changes nothing")
+	masked := View(remoteConfig(), false)
+	b, _ = json.Marshal(masked)
+	require.NoError(t, json.Unmarshal(b, &raw))
+	_, err = Parse(raw)
+	assert.ErrorContains(t, err, "the mask detail shows", "a masked value is never written back")
+
+	changes, _ = Diff(mustParse(t, map[string]any{"EnvParams": map[string]any{"NODE_ENV": "x", "NEW": "1"}, "MinNum": 3}), remoteConfig())
 	assert.JSONEq(t, `[{"key":"MinNum","to":3},{"key":"EnvParam","added":["NEW"],"changed":["NODE_ENV"],"removed":["DB_PASSWORD"]}]`,
 		wire(t, ChangesView(changes, remoteConfig())))
-	masked := MaskItems([]tcbr.DiffConfigItem{{Key: "EnvParam", Value: tcbr.Ptr(`{"A":"secret"}`)}, {Key: "Port", IntValue: tcbr.Ptr(int64(1))}})
-	assert.JSONEq(t, `[{"Key":"EnvParam","Value":"{\"A\":\"***\"}"},{"Key":"Port","IntValue":1}]`, wire(t, masked))
+	maskedItems := MaskItems([]tcbr.DiffConfigItem{{Key: "EnvParam", Value: tcbr.Ptr(`{"A":"secret"}`)}, {Key: "Port", IntValue: tcbr.Ptr(int64(1))}})
+	assert.JSONEq(t, `[{"Key":"EnvParam","Value":"{\"A\":\"***\"}"},{"Key":"Port","IntValue":1}]`, wire(t, maskedItems))
 }
 
 // TestTableIsConsistent: names and item keys are unique, and every key has a

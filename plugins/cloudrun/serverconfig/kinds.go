@@ -34,6 +34,26 @@ func strict[T any](raw json.RawMessage) (T, error) {
 	return v, err
 }
 
+// unquoteNumber accepts a number sent as a string ("2"), as the schema check
+// does for keys it knows by their exact name.
+func unquoteNumber(raw json.RawMessage) json.RawMessage {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		if _, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil {
+			return json.RawMessage(strings.TrimSpace(s))
+		}
+	}
+	return raw
+}
+
+// sameList compares lists by their JSON; none and empty are the same.
+func sameList[T any](a, b []T) bool {
+	if len(a) == 0 && len(b) == 0 {
+		return true
+	}
+	return sameJSON(a, b)
+}
+
 func sameJSON(a, b any) bool {
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
@@ -74,7 +94,7 @@ func (k intKind) schema() map[string]any {
 	}
 	return s
 }
-func (intKind) decode(raw json.RawMessage) (any, error) { return strict[int64](raw) }
+func (intKind) decode(raw json.RawMessage) (any, error) { return strict[int64](unquoteNumber(raw)) }
 func (intKind) item(key string, v any) (tcbr.DiffConfigItem, bool) {
 	return tcbr.DiffConfigItem{Key: key, IntValue: tcbr.Ptr(v.(int64))}, true
 }
@@ -90,7 +110,7 @@ func number() kind { return numKind{} }
 func (numKind) schema() map[string]any {
 	return map[string]any{"type": "number", "exclusiveMinimum": 0}
 }
-func (numKind) decode(raw json.RawMessage) (any, error) { return strict[float64](raw) }
+func (numKind) decode(raw json.RawMessage) (any, error) { return strict[float64](unquoteNumber(raw)) }
 func (numKind) item(key string, v any) (tcbr.DiffConfigItem, bool) {
 	return tcbr.DiffConfigItem{Key: key, FloatValue: tcbr.Ptr(v.(float64))}, true
 }
@@ -221,21 +241,9 @@ func (policies) decode(raw json.RawMessage) (any, error) { return strict[[]tcbr.
 func (policies) item(key string, v any) (tcbr.DiffConfigItem, bool) {
 	return tcbr.DiffConfigItem{Key: key, PolicyDetails: v.([]tcbr.HpaPolicy)}, true
 }
-func (policies) equal(a, b any) bool { return sameJSON(a, b) }
+func (policies) equal(a, b any) bool { return sameList(a.([]tcbr.HpaPolicy), b.([]tcbr.HpaPolicy)) }
 
-// PolicyView is a scaling policy as detail shows it.
-type PolicyView struct {
-	PolicyType      string `json:"policyType"`
-	PolicyThreshold int64  `json:"policyThreshold"`
-}
-
-func (policies) view(v any) any {
-	out := []PolicyView{}
-	for _, p := range v.([]tcbr.HpaPolicy) {
-		out = append(out, PolicyView{PolicyType: p.PolicyType, PolicyThreshold: int64(p.PolicyThreshold)})
-	}
-	return out
-}
+func (policies) view(v any) any { return nonNil(v.([]tcbr.HpaPolicy)) }
 
 // --- scheduled scaling
 
@@ -257,8 +265,8 @@ func (timers) decode(raw json.RawMessage) (any, error) { return strict[[]tcbr.Ti
 func (timers) item(key string, v any) (tcbr.DiffConfigItem, bool) {
 	return tcbr.DiffConfigItem{Key: key, TimerScale: v.([]tcbr.TimerScale)}, true
 }
-func (timers) equal(a, b any) bool { return sameJSON(a, b) }
-func (timers) view(v any) any      { return v }
+func (timers) equal(a, b any) bool { return sameList(a.([]tcbr.TimerScale), b.([]tcbr.TimerScale)) }
+func (timers) view(v any) any      { return nonNil(v.([]tcbr.TimerScale)) }
 
 // --- VPC
 
@@ -291,15 +299,17 @@ func (vpc) equal(a, b any) bool {
 	return x.VpcId == y.VpcId && x.SubnetId == y.SubnetId
 }
 
-// VpcView is a VPC as detail shows it.
+// VpcView is a VPC as detail shows it: the keys serverConfig.VpcConf takes.
 type VpcView struct {
-	VpcID    string `json:"vpcId"`
-	SubnetID string `json:"subnetId"`
+	VpcId      string `json:"VpcId"`
+	SubnetId   string `json:"SubnetId"`
+	VpcCIDR    string `json:"VpcCIDR,omitempty"`
+	SubnetCIDR string `json:"SubnetCIDR,omitempty"`
 }
 
 func (vpc) view(v any) any {
 	c := v.(Vpc)
-	return VpcView{VpcID: c.VpcId, SubnetID: c.SubnetId}
+	return VpcView{VpcId: c.VpcId, SubnetId: c.SubnetId, VpcCIDR: c.VpcCIDR, SubnetCIDR: c.SubnetCIDR}
 }
 
 // --- volumes
@@ -313,8 +323,8 @@ func (volumes) decode(raw json.RawMessage) (any, error) { return strict[[]tcbr.V
 func (volumes) item(key string, v any) (tcbr.DiffConfigItem, bool) {
 	return tcbr.DiffConfigItem{Key: key, VolumesConf: v.([]tcbr.VolumeConf)}, true
 }
-func (volumes) equal(a, b any) bool { return sameJSON(a, b) }
-func (volumes) view(v any) any      { return v }
+func (volumes) equal(a, b any) bool { return sameList(a.([]tcbr.VolumeConf), b.([]tcbr.VolumeConf)) }
+func (volumes) view(v any) any      { return nonNil(v.([]tcbr.VolumeConf)) }
 
 // --- public network
 
@@ -328,3 +338,10 @@ func (publicNet) item(key string, v any) (tcbr.DiffConfigItem, bool) {
 }
 func (publicNet) equal(a, b any) bool { return sameJSON(a, b) }
 func (publicNet) view(v any) any      { return v }
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

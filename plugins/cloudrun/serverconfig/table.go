@@ -21,74 +21,74 @@ type Key struct {
 
 // Keys is the table, in the order items are sent.
 var Keys = []*Key{
-	{Name: "OpenAccessTypes", Item: "AccessTypes", View: "openAccessTypes", kind: stringList(enumItems("OA", "PUBLIC", "MINIAPP", "VPC")),
+	{Name: "OpenAccessTypes", Desc: "PUBLIC internet, OA office network, MINIAPP mini programs (internal direct connection), VPC. PUBLIC only for web services.", Item: "AccessTypes", View: "openAccessTypes", kind: stringList(enumItems("OA", "PUBLIC", "MINIAPP", "VPC")),
 		remote: func(r *tcbr.ServerBaseConfig) (any, bool) { return r.OpenAccessTypes, true }},
-	{Name: "MinNum", Item: "MinNum", View: "minNum", kind: integer(0, 0),
+	{Name: "MinNum", Desc: "Minimum instances; 0 scales to zero.", Item: "MinNum", View: "minNum", kind: integer(0, 0),
 		remote: func(r *tcbr.ServerBaseConfig) (any, bool) { return int64(r.MinNum), true }},
-	{Name: "EnvParams", Item: "EnvParam", View: "envParams", Redeploy: true, kind: envParams{},
+	{Name: "EnvParams", Desc: "Env vars, object or JSON text; merged by key unless envParamsReplaceAll. Database vars need VpcConf.", Item: "EnvParam", View: "envParams", Redeploy: true, kind: envParams{},
 		remote: func(r *tcbr.ServerBaseConfig) (any, bool) { return RemoteEnv(r.EnvParams), true }},
-	{Name: "InitialDelaySeconds", Item: "InitialDelaySeconds", View: "initialDelaySeconds", kind: integer(0, 0),
+	{Name: "InitialDelaySeconds", Desc: "Health check delay.", Item: "InitialDelaySeconds", View: "initialDelaySeconds", kind: integer(0, 0),
 		remote: func(r *tcbr.ServerBaseConfig) (any, bool) { return int64(r.InitialDelaySeconds), true }},
-	{Name: "CustomLogs", Item: "LogPath", View: "customLogs", kind: str(),
+	{Name: "CustomLogs", Desc: "Log paths to collect.", Item: "LogPath", View: "customLogs", kind: str(),
 		remote: func(r *tcbr.ServerBaseConfig) (any, bool) { return r.CustomLogs, true }},
-	{Name: "Port", Item: "Port", View: "port", Redeploy: true, kind: integer(1, 65535),
+	{Name: "Port", Desc: "Port the service listens on (functions: 3000).", Item: "Port", View: "port", Redeploy: true, kind: integer(1, 65535),
 		remote: func(r *tcbr.ServerBaseConfig) (any, bool) { return int64(r.Port), true }},
-	{Name: "Dockerfile", Item: "Dockerfile", View: "dockerfile", Redeploy: true, kind: str(),
+	{Name: "Dockerfile", Desc: "Dockerfile path in the project.", Item: "Dockerfile", View: "dockerfile", Redeploy: true, kind: str(),
 		remote: func(r *tcbr.ServerBaseConfig) (any, bool) { return r.Dockerfile, true }},
-	{Name: "BuildDir", Item: "BuildDir", View: "buildDir", Redeploy: true, kind: str(),
+	{Name: "BuildDir", Desc: "Build directory in the project.", Item: "BuildDir", View: "buildDir", Redeploy: true, kind: str(),
 		remote: func(r *tcbr.ServerBaseConfig) (any, bool) { return r.BuildDir, true }},
-	{Name: "Cpu", Item: "CpuSpecs", View: "cpu", Redeploy: true, kind: number(),
+	{Name: "Cpu", Desc: "Cores: 0.25, 0.5, 1, 2, 4, 8, 16.", Item: "CpuSpecs", View: "cpu", Redeploy: true, kind: number(),
 		remote: func(r *tcbr.ServerBaseConfig) (any, bool) { return r.Cpu, true }},
-	{Name: "Mem", Item: "MemSpecs", View: "mem", Redeploy: true, kind: number(),
+	{Name: "Mem", Desc: "GiB; must be 2 x Cpu.", Item: "MemSpecs", View: "mem", Redeploy: true, kind: number(),
 		remote: func(r *tcbr.ServerBaseConfig) (any, bool) { return r.Mem, true }},
-	{Name: "MaxNum", Item: "MaxNum", View: "maxNum", kind: integer(0, 0),
+	{Name: "MaxNum", Desc: "Maximum instances.", Item: "MaxNum", View: "maxNum", kind: integer(0, 0),
 		remote: func(r *tcbr.ServerBaseConfig) (any, bool) { return int64(r.MaxNum), true }},
-	{Name: "PolicyDetails", Item: "PolicyDetails", View: "policyDetails", kind: policies{},
+	{Name: "PolicyDetails", Desc: "Autoscaling thresholds.", Item: "PolicyDetails", View: "policyDetails", kind: policies{},
 		remote: func(r *tcbr.ServerBaseConfig) (any, bool) { return r.PolicyDetails, true }},
-	{Name: "InternalAccess", Item: "InternalAccess", View: "internalAccess", kind: str("open", "close"),
+	{Name: "InternalAccess", Desc: "open: reachable on the internal domain.", Item: "InternalAccess", View: "internalAccess", kind: str("open", "close"),
 		remote: func(r *tcbr.ServerBaseConfig) (any, bool) { return r.InternalAccess, true }},
-	{Name: "InternalDomain", Item: "InternalDomain", View: "internalDomain", kind: str(),
+	{Name: "InternalDomain", Desc: "Internal domain.", Item: "InternalDomain", View: "internalDomain", kind: str(),
 		remote: func(r *tcbr.ServerBaseConfig) (any, bool) { return r.InternalDomain, true }},
-	{Name: "EntryPoint", Item: "EntryPoint", View: "entryPoint", kind: stringList(nil),
+	{Name: "EntryPoint", Desc: "Overrides the image's entrypoint.", Item: "EntryPoint", View: "entryPoint", kind: stringList(nil),
 		remote: func(r *tcbr.ServerBaseConfig) (any, bool) { return r.EntryPoint, true }},
-	{Name: "Cmd", Item: "Cmd", View: "cmd", kind: stringList(nil),
+	{Name: "Cmd", Desc: "Overrides the image's command.", Item: "Cmd", View: "cmd", kind: stringList(nil),
 		remote: func(r *tcbr.ServerBaseConfig) (any, bool) { return r.Cmd, true }},
-	{Name: "LogType", Item: "LogType", View: "logType", Redeploy: true, kind: str("none", "default", "custom"),
+	{Name: "LogType", Desc: "custom: ship logs to LogSetId/LogTopicId.", Item: "LogType", View: "logType", Redeploy: true, kind: str("none", "default", "custom"),
 		remote: func(r *tcbr.ServerBaseConfig) (any, bool) { return r.LogType, true }},
-	{Name: "LogSetId", Item: "LogSetId", Redeploy: true, kind: str(),
+	{Name: "LogSetId", Desc: "CLS log set.", Item: "LogSetId", Redeploy: true, kind: str(),
 		remote: func(r *tcbr.ServerBaseConfig) (any, bool) { return r.LogSetId, true }},
-	{Name: "LogTopicId", Item: "LogTopicId", Redeploy: true, kind: str(),
+	{Name: "LogTopicId", Desc: "CLS log topic.", Item: "LogTopicId", Redeploy: true, kind: str(),
 		remote: func(r *tcbr.ServerBaseConfig) (any, bool) { return r.LogTopicId, true }},
-	{Name: "LogParseType", Item: "LogParseType", kind: str("json", "line"),
+	{Name: "LogParseType", Desc: "How CLS parses lines.", Item: "LogParseType", kind: str("json", "line"),
 		remote: func(r *tcbr.ServerBaseConfig) (any, bool) { return r.LogParseType, true }},
-	{Name: "OperationMode", Item: "OperationMode", View: "operationMode", kind: str("noScale", "condScale", "alwaysScale", "custom", "manualScale"),
+	{Name: "OperationMode", Desc: "Scaling mode.", Item: "OperationMode", View: "operationMode", kind: str("noScale", "condScale", "alwaysScale", "custom", "manualScale"),
 		remote: func(r *tcbr.ServerBaseConfig) (any, bool) { return r.OperationMode, true }},
-	{Name: "SessionAffinity", Item: "SessionAffinity", View: "sessionAffinity", kind: str("open", "close"),
+	{Name: "SessionAffinity", Desc: "Sticky sessions.", Item: "SessionAffinity", View: "sessionAffinity", kind: str("open", "close"),
 		remote: func(r *tcbr.ServerBaseConfig) (any, bool) {
 			if r.SessionAffinity == nil {
 				return nil, false
 			}
 			return *r.SessionAffinity, true
 		}},
-	{Name: "TimerScale", Item: "TimerScale", kind: timers{},
+	{Name: "TimerScale", Desc: "Scheduled scaling.", Item: "TimerScale", kind: timers{},
 		remote: func(r *tcbr.ServerBaseConfig) (any, bool) { return r.TimerScale, true }},
-	{Name: "VpcConf", Item: "VpcConf", View: "vpcConf", Redeploy: true, kind: vpc{},
+	{Name: "VpcConf", Desc: "VPC for private resources such as databases; only values the user gives, never guessed. CreateType 1 new, 2 existing.", Item: "VpcConf", View: "vpcConf", Redeploy: true, kind: vpc{},
 		remote: func(r *tcbr.ServerBaseConfig) (any, bool) {
 			if r.VpcConf == nil || r.VpcConf.VpcId == "" {
 				return nil, false
 			}
 			return Vpc{VpcId: r.VpcConf.VpcId, SubnetId: r.VpcConf.SubnetId, VpcCIDR: r.VpcConf.VpcCIDR, SubnetCIDR: r.VpcConf.SubnetCIDR}, true
 		}},
-	{Name: "VolumesConf", Item: "VolumesConf", Redeploy: true, kind: volumes{},
+	{Name: "VolumesConf", Desc: "Mounted volumes.", Item: "VolumesConf", Redeploy: true, kind: volumes{},
 		remote: func(r *tcbr.ServerBaseConfig) (any, bool) { return r.VolumesConf, true }},
-	{Name: "PublicNetConf", Item: "PublicNetConf", kind: publicNet{},
+	{Name: "PublicNetConf", Desc: "Public egress.", Item: "PublicNetConf", kind: publicNet{},
 		remote: func(r *tcbr.ServerBaseConfig) (any, bool) {
 			if r.PublicNetConf == nil {
 				return nil, false
 			}
 			return *r.PublicNetConf, true
 		}},
-	{Name: "Tag", Item: "Tag", View: "tag", kind: str(),
+	{Name: "Tag", Desc: "Service tag.", Item: "Tag", View: "tag", kind: str(),
 		remote: func(r *tcbr.ServerBaseConfig) (any, bool) { return r.Tag, true }},
 }
 

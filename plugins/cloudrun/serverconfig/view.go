@@ -13,25 +13,21 @@ import (
 // database passwords.
 const Masked = "***"
 
-// View is a service's config as detail shows it: one entry per key of the
-// table that has a view name, plus whether EnvParams are masked and whether
-// the service builds from a Dockerfile.
+// View is a service's config as detail shows it: under the names serverConfig
+// takes, so that any value can be copied back into serverConfig as it is.
+// EnvParams values are masked unless reveal; a masked value is refused if
+// sent back (Parse), so the mask can never be written by mistake.
 func View(c *tcbr.ServerBaseConfig, reveal bool) map[string]any {
-	out := make(map[string]any, len(Keys)+2)
+	out := make(map[string]any, len(Keys))
 	for _, k := range Keys {
-		if k.View == "" {
-			continue
-		}
 		if k.Name == "EnvParams" {
-			out[k.View] = MaskEnv(c.EnvParams, reveal)
+			out[k.Name] = MaskEnv(c.EnvParams, reveal)
 			continue
 		}
 		if v, ok := k.remote(c); ok {
-			out[k.View] = k.kind.view(v)
+			out[k.Name] = k.kind.view(v)
 		}
 	}
-	out["envParamsMasked"] = !reveal && c.EnvParams != ""
-	out["hasDockerfile"] = c.HasDockerfile
 	return out
 }
 
