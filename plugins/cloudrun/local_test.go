@@ -38,12 +38,9 @@ func TestInitEveryTemplate(t *testing.T) {
 					got := listFiles(workspace.Path{Root: h.cfg.Workspace, Rel: name})
 					assert.Subset(t, got, want)
 					assert.Contains(t, got, "cloudbaserc.json")
-					steps := out["nextSteps"].([]any)
-					last := steps[len(steps)-1].(map[string]any)
-					assert.Equal(t, "deploy", last["action"])
-					if tpl.ServerType == "function" {
-						assert.Equal(t, "run", steps[0].(map[string]any)["action"])
-					}
+					assert.Equal(t, "run", path(out, "nextStep", "action"), "every template runs locally first")
+					assert.Equal(t, dir, path(out, "nextStep", "args", "targetPath"))
+					assert.Contains(t, out["message"], "then deploy it")
 				})
 			}
 		})
@@ -204,8 +201,7 @@ func TestCreateAgent(t *testing.T) {
 	assert.Equal(t, "demo1", out["botTag"])
 	dir := filepath.Join(h.cfg.Workspace, "support-bot")
 	assert.FileExists(t, filepath.Join(dir, "package.json"))
-	steps := out["nextSteps"].([]any)
-	assert.Equal(t, "agent", path(steps[0].(map[string]any), "args", "runOptions", "runMode"))
+	assert.Equal(t, "agent", path(out, "nextStep", "args", "runOptions", "runMode"))
 
 	res, out = h.manage(t, map[string]any{"action": "createAgent", "serverName": "helper-bot", "agentConfig": map[string]any{"agentName": "helper"}})
 	require.False(t, res.IsError, resultText(res))

@@ -36,7 +36,8 @@ const maxPackageDownload = 1 << 30
 type projectRecord struct {
 	Warnings           []warning   `json:"warnings,omitempty"`
 	CloudbasercUpdated *bool       `json:"cloudbasercUpdated,omitempty"`
-	NextSteps          []*NextStep `json:"nextSteps"`
+	Message            string      `json:"message"`
+	NextStep           *NextStep   `json:"nextStep"`
 }
 
 // record writes cloudbaserc.json when an env is known.
@@ -55,13 +56,12 @@ func (p *Plugin) record(dir workspace.Path, svc string) projectRecord {
 	return rec
 }
 
-// projectNextSteps: run locally (function services), then deploy.
-func projectNextSteps(svc, dir, serverType string) []*NextStep {
-	var steps []*NextStep
-	if serverType == "function" {
-		steps = append(steps, manageStep("run", "run it locally", Args{ServerName: svc, TargetPath: dir}))
-	}
-	return append(steps, manageStep("deploy", "deploy it to CloudRun", Args{ServerName: svc, TargetPath: dir}))
+// runFirst: a new project is run locally before it is deployed; the
+// message names the deploy that follows.
+func (r *projectRecord) runFirst(svc, dir string, run Args) {
+	run.ServerName, run.TargetPath = svc, dir
+	r.NextStep = manageStep("run", "run it locally and check that it answers", run)
+	r.Message = fmt.Sprintf("%s is ready in %s. Run it locally (nextStep), then deploy it: manageCloudRun deploy with serverName %s and targetPath %s.", svc, dir, svc, dir)
 }
 
 // clearToWrite lets init, download and createAgent write dir: at once when
@@ -146,7 +146,7 @@ func (p *Plugin) manageInit(ctx context.Context, c *call) (any, error) {
 	}
 	out.Files, out.FileCount = listFiles(dest), res.Files
 	out.projectRecord = p.record(dest, a.ServerName)
-	out.NextSteps = projectNextSteps(a.ServerName, dest.Abs(), out.ServiceType)
+	out.runFirst(a.ServerName, dest.Abs(), Args{})
 	return out, nil
 }
 
@@ -308,7 +308,7 @@ func (p *Plugin) manageDownload(ctx context.Context, c *call) (any, error) {
 	out := &downloadResult{EnvID: envID, ServerName: svc, Version: version, TargetPath: dest.Abs(),
 		FileCount: res.Files, Bytes: res.Bytes, Skipped: nonNil(res.Skipped)}
 	out.projectRecord = p.record(dest, svc)
-	out.NextSteps = projectNextSteps(svc, dest.Abs(), serviceTypeOf(detail))
+	out.runFirst(svc, dest.Abs(), Args{})
 	return out, nil
 }
 
@@ -332,13 +332,6 @@ func (p *Plugin) packageURL(ctx context.Context, envID, svc string, detail *tcbr
 			Hint: "Get the source from where the image was built."}
 	}
 	return version.VersionName, ticket.DownloadUrl, nil
-}
-
-func serviceTypeOf(d *tcbr.DescribeCloudRunServerDetailResponse) string {
-	if d != nil && d.BaseInfo != nil {
-		return d.BaseInfo.ServerType
-	}
-	return ""
 }
 
 // --- createAgent
@@ -379,10 +372,7 @@ func (p *Plugin) manageCreateAgent(ctx context.Context, c *call) (any, error) {
 	}
 	agent.ServerName, agent.ProjectDir, agent.Files, agent.ServiceType = a.ServerName, dest.Abs(), names, "function"
 	agent.projectRecord = p.record(dest, a.ServerName)
-	agent.NextSteps = []*NextStep{
-		manageStep("run", "run the agent locally", Args{ServerName: a.ServerName, TargetPath: dest.Abs(), RunOptions: &RunOptions{RunMode: "agent", AgentID: agent.BotID}}),
-		manageStep("deploy", "deploy the agent as a function service", Args{ServerName: a.ServerName, TargetPath: dest.Abs()}),
-	}
+	agent.runFirst(a.ServerName, dest.Abs(), Args{RunOptions: &RunOptions{RunMode: "agent", AgentID: agent.BotID}})
 	return agent, nil
 }
 

@@ -88,7 +88,7 @@ func TestLocalLoopEndToEnd(t *testing.T) {
 		"agentConfig": map[string]any{"agentName": "Help Desk", "botTag": "e2e"}})
 	require.False(t, res.IsError, resultText(res))
 	botID := out["botId"].(string)
-	next := out["nextSteps"].([]any)[0].(map[string]any)
+	next := out["nextStep"].(map[string]any)
 	args := next["args"].(map[string]any)
 	args["runOptions"].(map[string]any)["port"] = freeTCPPort(t)
 	res, out = h.manage(t, args)
