@@ -153,8 +153,8 @@ func checkProjectForType(plan *deployPlan) error {
 		if port, ok := plan.cfg.Int("Port"); ok && port != 3000 {
 			return invalid(fmt.Sprintf("function services listen on port 3000, not %d", port), "Drop serverConfig.Port.")
 		}
-		if plan.imageURL == "" && !plan.project.hasFile("package.json") {
-			return invalid("a function service needs package.json in "+plan.dir, "Create the project with manageCloudRun init (template helloworld), or deploy a container with a Dockerfile.")
+		if plan.imageURL == "" {
+			return checkFunctionProject(plan.project, plan.dir)
 		}
 		return nil
 	}
@@ -176,7 +176,7 @@ func checkProjectForType(plan *deployPlan) error {
 	content, err := plan.project.read(df)
 	if err != nil {
 		return invalid(fmt.Sprintf("a container service is built from %s, and there is none in %s", filepath.ToSlash(df), plan.dir),
-			"Add a Dockerfile, set serverConfig.Dockerfile to its name, or pass serverType: function for a Node.js function project.")
+			missingDockerfileHint(plan.project))
 	}
 	if _, given := plan.cfg.Int("Port"); !given {
 		plan.port = exposedPort(content)
