@@ -34,10 +34,10 @@ const maxPackageDownload = 1 << 30
 // projectRecord is what init, download and createAgent report of the
 // project's cloudbaserc.json.
 type projectRecord struct {
-	Warnings           []warning   `json:"warnings,omitempty"`
-	CloudbasercUpdated *bool       `json:"cloudbasercUpdated,omitempty"`
-	Message            string      `json:"message"`
-	NextStep           *NextStep   `json:"nextStep"`
+	Warnings           []warning `json:"warnings,omitempty"`
+	CloudbasercUpdated *bool     `json:"cloudbasercUpdated,omitempty"`
+	Message            string    `json:"message"`
+	NextStep           *NextStep `json:"nextStep"`
 }
 
 // record writes cloudbaserc.json when an env is known.
