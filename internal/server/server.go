@@ -123,10 +123,13 @@ func New(opts Options, plugins ...Plugin) (*Built, error) {
 	if len(tools) > 0 {
 		srvOpts = append(srvOpts, mcpserver.WithToolCapabilities(false))
 	}
+	extra := collectContent(enabled, opts.ReadOnly)
+	srvOpts = append(srvOpts, extra.options()...)
 	s := mcpserver.NewMCPServer(Name, opts.Version, srvOpts...)
 	if len(tools) > 0 {
 		s.AddTools(tools...)
 	}
+	extra.register(s)
 	for _, p := range enabled {
 		if np, ok := p.(NotificationPlugin); ok {
 			for method, h := range np.Notifications() {

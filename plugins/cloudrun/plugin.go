@@ -21,6 +21,7 @@ import (
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/mcpx"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/server"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tcbr"
+	"github.com/cloudbase-mcp/cloudbase-mcp/plugins/cloudrun/skill"
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 )
@@ -123,11 +124,7 @@ func New(d Deps) *Plugin {
 func (p *Plugin) Name() string { return PluginName }
 
 // Instructions implements server.Plugin.
-func (p *Plugin) Instructions() string {
-	return "CloudRun: use queryCloudRun to read services, deploy records, build and process logs, " +
-		"templates and env status; use manageCloudRun to change them. Results carry nextStep when " +
-		"a follow-up call is needed. Reads are cached briefly; pass refresh: true for live data."
-}
+func (p *Plugin) Instructions() string { return skill.Instructions }
 
 // Tools implements server.Plugin.
 func (p *Plugin) Tools() []server.Tool {

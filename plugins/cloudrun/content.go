@@ -1,0 +1,173 @@
+package cloudrun
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/server"
+	"github.com/cloudbase-mcp/cloudbase-mcp/plugins/cloudrun/skill"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// The plugin carries its know-how itself: prompts (the workflows of
+// plugins/cloudrun/skill), the development guide as a resource, and live
+// read-only resources answered by the same reads as the tools (same cache,
+// same client, EnvParams masked).
+
+// Resource URIs.
+const (
+	guideURI         = "cloudrun://guide"
+	serviceURI       = "cloudrun://services/{name}"
+	serviceLogURI    = "cloudrun://services/{name}/deploy-log"
+	servicePrefix    = "cloudrun://services/"
+	deployLogSegment = "/deploy-log"
+)
+
+// Prompts implements server.ContentPlugin.
+func (p *Plugin) Prompts() []server.Prompt {
+	out := make([]server.Prompt, 0, len(skill.Workflows))
+	for _, w := range skill.Workflows {
+		opts := []mcp.PromptOption{mcp.WithPromptDescription(w.Description)}
+		for _, a := range w.Args {
+			argOpts := []mcp.ArgumentOption{mcp.ArgumentDescription(a.Description)}
+			if a.Required {
+				argOpts = append(argOpts, mcp.RequiredArgument())
+			}
+			opts = append(opts, mcp.WithArgument(a.Name, argOpts...))
+		}
+		prompt := mcp.NewPrompt(w.Name, opts...)
+		prompt.Title = w.Title
+		out = append(out, server.Prompt{Prompt: prompt, Handler: p.renderPrompt, Writes: w.Writes, Complete: p.completeArgument})
+	}
+	return out
+}
+
+func (p *Plugin) renderPrompt(_ context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+	w, ok := skill.Find(req.Params.Name)
+	if !ok {
+		return nil, fmt.Errorf("no prompt named %q", req.Params.Name)
+	}
+	args := req.Params.Arguments
+	for _, a := range w.Args {
+		if a.Required && strings.TrimSpace(args[a.Name]) == "" {
+			return nil, fmt.Errorf("prompt %s needs the argument %s: %s", w.Name, a.Name, a.Description)
+		}
+	}
+	if svc := args["serverName"]; svc != "" && !serverNamePattern.MatchString(svc) {
+		return nil, fmt.Errorf("serverName %q is not a valid service name: a letter, then 2-44 letters, digits, _ or -", svc)
+	}
+	if c := args["canaryPercent"]; c != "" {
+		if n, err := strconv.Atoi(c); err != nil || n < 1 || n > 99 {
+			return nil, fmt.Errorf("canaryPercent %q must be a whole number from 1 to 99", c)
+		}
+	}
+	return mcp.NewGetPromptResult(w.Title, []mcp.PromptMessage{
+		mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(w.Render(args))),
+	}), nil
+}
+
+// completeArgument proposes values the server knows: service names from
+// the cached list, template ids, the two modes.
+func (p *Plugin) completeArgument(ctx context.Context, argument, _ string) []string {
+	switch argument {
+	case "serverName", "name":
+		return p.serviceNames(ctx)
+	case "mode":
+		return []string{"function", "container"}
+	case "template":
+		return p.templateIDs(ctx)
+	}
+	return nil
+}
+
+// serviceNames lists the env's services from the cached list (one page of
+// 100); nothing when they cannot be read.
+func (p *Plugin) serviceNames(ctx context.Context) []string {
+	envID, err := p.ready(ctx, "")
+	if err != nil {
+		return nil
+	}
+	v, err := p.queryList(ctx, envID, &QueryArgs{Action: "list", PageSize: ptr(100), PageNum: ptr(1)})
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, s := range v.(*listResult).Services {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+func (p *Plugin) templateIDs(ctx context.Context) []string {
+	list, _, err := p.remoteTemplates(ctx, false)
+	if err != nil {
+		list = embeddedTemplates()
+	}
+	ids := make([]string, 0, len(list))
+	for _, t := range list {
+		ids = append(ids, t.Identifier)
+	}
+	return ids
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// Resources implements server.ContentPlugin.
+func (p *Plugin) Resources() []server.Resource {
+	guide := mcp.NewResource(guideURI, "CloudRun development guide",
+		mcp.WithResourceDescription("When to use CloudRun, function vs container mode, the rules a service must follow, the workflow with these tools, safe releases, troubleshooting."),
+		mcp.WithMIMEType("text/markdown"))
+	return []server.Resource{{Resource: guide, Handler: func(context.Context, mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+		return []mcp.ResourceContents{mcp.TextResourceContents{URI: guideURI, MIMEType: "text/markdown", Text: skill.Guide}}, nil
+	}}}
+}
+
+// ResourceTemplates implements server.ContentPlugin.
+func (p *Plugin) ResourceTemplates() []server.ResourceTemplate {
+	detail := mcp.NewResourceTemplate(serviceURI, "CloudRun service",
+		mcp.WithTemplateDescription("A service's detail as queryCloudRun detail returns it (EnvParams masked)."),
+		mcp.WithTemplateMIMEType("application/json"))
+	log := mcp.NewResourceTemplate(serviceLogURI, "CloudRun deploy log",
+		mcp.WithTemplateDescription("The build log of a service's latest deploy, as queryCloudRun getDeployLog returns it."),
+		mcp.WithTemplateMIMEType("application/json"))
+	return []server.ResourceTemplate{
+		{Template: detail, Handler: p.readServiceResource, Complete: p.completeArgument},
+		{Template: log, Handler: p.readServiceResource, Complete: p.completeArgument},
+	}
+}
+
+// readServiceResource answers cloudrun://services/{name}[/deploy-log] with
+// the result of the matching read.
+func (p *Plugin) readServiceResource(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+	uri := req.Params.URI
+	name, ok := strings.CutPrefix(uri, servicePrefix)
+	if !ok {
+		return nil, fmt.Errorf("not a service resource: %s", uri)
+	}
+	action := "detail"
+	if n, isLog := strings.CutSuffix(name, deployLogSegment); isLog {
+		name, action = n, "getDeployLog"
+	}
+	if !serverNamePattern.MatchString(name) {
+		return nil, fmt.Errorf("%q is not a valid service name", name)
+	}
+	envID, err := p.ready(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	qa, _ := queryActionNamed(action)
+	v, err := qa.run(p, ctx, envID, &QueryArgs{Action: action, DetailServerName: name})
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: "application/json", Text: string(b)}}, nil
+}
+
+var _ server.ContentPlugin = (*Plugin)(nil)
