@@ -52,7 +52,7 @@ func serve(args []string) error {
 	stdio := mcpserver.NewStdioServer(built.Server)
 	stdio.SetErrorLogger(log.New(slogWriter{logger}, "", 0))
 	done := make(chan error, 1)
-	go func() { done <- stdio.Listen(ctx, os.Stdin, os.Stdout) }()
+	go func() { done <- stdio.Listen(ctx, os.Stdin, server.WithInputRequestParams(os.Stdout)) }()
 
 	listening := true
 	select {
