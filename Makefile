@@ -41,11 +41,15 @@ docs-check:
 bench: build
 	$(GO) run ./bench/compare -bin $(BIN) -go $(GO) $(BENCHFLAGS)
 
-# Real MCP clients nobody here wrote: the official TypeScript SDK client and
-# the MCP Inspector CLI (installed from the npm registry into conformance/).
+# Real MCP clients nobody here wrote: the official TypeScript SDK client, the
+# MCP Inspector CLI and Claude Code (from the npm registry into conformance/),
+# and the official Go SDK client at both protocol eras (its own module in
+# conformance/gosdk, fetched from the Go module proxy). Needs the registries.
 conformance: build
 	cd conformance && npm ci --no-audit --no-fund --loglevel=error
 	cd conformance && node run.mjs ../$(BIN) && ./inspector.sh ../$(BIN)
+	cd conformance/gosdk && $(GO) run . ../../$(BIN)
+	cd conformance && ./claude.sh ../$(BIN)
 
 # Every fuzz target for FUZZTIME (default 10s) each; the seed corpora also run in make test.
 fuzz-short:
