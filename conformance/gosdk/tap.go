@@ -110,33 +110,26 @@ func idKey(id any) string {
 // requestsSent returns the requests (with an id) the client sent with method.
 func (t *tapTransport) requestsSent(method string) []*wireMsg {
 	sent, _ := t.snapshot()
-	var out []*wireMsg
-	for _, m := range sent {
-		if m.Method == method && m.ID != nil {
-			out = append(out, m)
-		}
-	}
-	return out
+	return withMethod(sent, method, true)
 }
 
 // notificationsSent returns the notifications the client sent with method.
 func (t *tapTransport) notificationsSent(method string) []*wireMsg {
 	sent, _ := t.snapshot()
-	var out []*wireMsg
-	for _, m := range sent {
-		if m.Method == method && m.ID == nil {
-			out = append(out, m)
-		}
-	}
-	return out
+	return withMethod(sent, method, false)
 }
 
 // requestsReceived returns the requests the server sent with method.
 func (t *tapTransport) requestsReceived(method string) []*wireMsg {
 	_, received := t.snapshot()
+	return withMethod(received, method, true)
+}
+
+// withMethod keeps the requests (withID) or notifications with method.
+func withMethod(msgs []*wireMsg, method string, withID bool) []*wireMsg {
 	var out []*wireMsg
-	for _, m := range received {
-		if m.Method == method && m.ID != nil {
+	for _, m := range msgs {
+		if m.Method == method && (m.ID != nil) == withID {
 			out = append(out, m)
 		}
 	}

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/cloudbase-mcp/cloudbase-mcp/tools/internal/release"
 )
 
 // runImage lays out the image the Dockerfile describes as a directory (the
@@ -84,11 +86,11 @@ func layout(img *image, root, bin string) error {
 		}
 	}
 	for _, c := range img.copies {
-		if err := copyFile(c[0], at(c[1]), 0o644); err != nil {
+		if err := release.CopyFile(c[0], at(c[1]), 0o644); err != nil {
 			return fmt.Errorf("the image copies %s from the build stage: %w", c[0], err)
 		}
 	}
-	if err := copyFile(bin, at(img.binary), 0o755); err != nil {
+	if err := release.CopyFile(bin, at(img.binary), 0o755); err != nil {
 		return err
 	}
 	for p, m := range img.modes {
@@ -102,23 +104,6 @@ func layout(img *image, root, bin string) error {
 		}
 	}
 	return nil
-}
-
-func copyFile(from, to string, mode os.FileMode) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 // session: initialize, tools/list, init and deploy a project in the sandbox.

@@ -28,15 +28,11 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+
+	"github.com/cloudbase-mcp/cloudbase-mcp/tools/internal/release"
 )
 
-type artifact struct {
-	Name   string `json:"name"`
-	Path   string `json:"path"`
-	Goos   string `json:"goos"`
-	Goarch string `json:"goarch"`
-	Type   string `json:"type"`
-}
+type artifact = release.Artifact
 
 type checker struct{ passed, failed int }
 
@@ -56,14 +52,8 @@ func (c *checker) check(name string, err error, note string) {
 func main() {
 	dist := flag.String("dist", "dist", "GoReleaser's output directory")
 	flag.Parse()
-	var meta struct {
-		Version string `json:"version"`
-	}
-	var arts []artifact
-	if err := readJSON(filepath.Join(*dist, "metadata.json"), &meta); err != nil {
-		fatal(err)
-	}
-	if err := readJSON(filepath.Join(*dist, "artifacts.json"), &arts); err != nil {
+	version, arts, err := release.Read(*dist)
+	if err != nil {
 		fatal(err)
 	}
 	sort.Slice(arts, func(i, j int) bool { return arts[i].Path < arts[j].Path })
@@ -80,7 +70,7 @@ func main() {
 				c.check("static "+a.Path, checkStatic(a.Path), "no interpreter, no shared libraries")
 			}
 			if a.Goos == runtime.GOOS && a.Goarch == runtime.GOARCH {
-				out, err := checkVersion(a.Path, meta.Version)
+				out, err := checkVersion(a.Path, version)
 				c.check("version of "+a.Path, err, out)
 			}
 		}
@@ -92,7 +82,7 @@ func main() {
 	if err == nil {
 		c.check("Dockerfile label", checkLabel(img, "server.json"), "io.modelcontextprotocol.server.name is server.json's name")
 		if bin := binaryFor(arts, "linux", runtime.GOARCH); runtime.GOOS == "linux" && bin != "" {
-			note, err := runImage(img, bin, meta.Version)
+			note, err := runImage(img, bin, version)
 			c.check("container image as a chroot", err, note)
 		} else {
 			fmt.Println("skip container image as a chroot: needs Linux and a linux/" + runtime.GOARCH + " binary")

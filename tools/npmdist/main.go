@@ -15,12 +15,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/cloudbase-mcp/cloudbase-mcp/tools/internal/release"
 )
 
 // platforms maps GoReleaser's GOOS/GOARCH to Node's process.platform/arch,
@@ -60,14 +61,6 @@ type platformManifest struct {
 	PreferUnplugged bool            `json:"preferUnplugged"`
 }
 
-type artifact struct {
-	Name   string `json:"name"`
-	Path   string `json:"path"`
-	Goos   string `json:"goos"`
-	Goarch string `json:"goarch"`
-	Type   string `json:"type"`
-}
-
 func main() {
 	dist := flag.String("dist", "dist", "GoReleaser's output directory")
 	src := flag.String("src", filepath.Join("npm", "cloudbase-mcp"), "the main package's sources")
@@ -83,18 +76,12 @@ func main() {
 }
 
 func run(dist, src string) ([]string, error) {
-	var meta struct {
-		Version string `json:"version"`
-	}
-	if err := readJSON(filepath.Join(dist, "metadata.json"), &meta, false); err != nil {
-		return nil, err
-	}
-	var arts []artifact
-	if err := readJSON(filepath.Join(dist, "artifacts.json"), &arts, false); err != nil {
+	version, arts, err := release.Read(dist)
+	if err != nil {
 		return nil, err
 	}
 	var main mainManifest
-	if err := readJSON(filepath.Join(src, "package.json"), &main, true); err != nil {
+	if err := readStrict(filepath.Join(src, "package.json"), &main); err != nil {
 		return nil, err
 	}
 	out := filepath.Join(dist, "npm")
@@ -108,11 +95,11 @@ func run(dist, src string) ([]string, error) {
 		if a.Type != "Binary" {
 			continue
 		}
-		dir, pkg, err := platformPackage(out, meta.Version, main, a)
+		dir, pkg, err := platformPackage(out, version, main, a)
 		if err != nil {
 			return nil, err
 		}
-		optional[pkg] = meta.Version
+		optional[pkg] = version
 		dirs = append(dirs, dir)
 	}
 	if len(optional) == 0 {
@@ -120,11 +107,11 @@ func run(dist, src string) ([]string, error) {
 	}
 	sort.Strings(dirs)
 
-	main.Version = meta.Version
+	main.Version = version
 	main.OptionalDependencies = optional
 	mainDir := filepath.Join(out, filepath.Base(src))
 	for _, f := range []string{"README.md", filepath.Join("bin", "cloudbase-mcp.js")} {
-		if err := copyFile(filepath.Join(src, f), filepath.Join(mainDir, f), 0o755); err != nil {
+		if err := release.CopyFile(filepath.Join(src, f), filepath.Join(mainDir, f), 0o755); err != nil {
 			return nil, err
 		}
 	}
@@ -145,7 +132,7 @@ func run(dist, src string) ([]string, error) {
 }
 
 // platformPackage writes the package of one binary and returns its directory and name.
-func platformPackage(out, version string, main mainManifest, a artifact) (string, string, error) {
+func platformPackage(out, version string, main mainManifest, a release.Artifact) (string, string, error) {
 	osName, okOS := nodeOS[a.Goos]
 	cpu, okCPU := nodeArch[a.Goarch]
 	if !okOS || !okCPU {
@@ -157,7 +144,7 @@ func platformPackage(out, version string, main mainManifest, a artifact) (string
 	if a.Goos == "windows" {
 		exe += ".exe"
 	}
-	if err := copyFile(a.Path, filepath.Join(dir, "bin", exe), 0o755); err != nil {
+	if err := release.CopyFile(a.Path, filepath.Join(dir, "bin", exe), 0o755); err != nil {
 		return "", "", err
 	}
 	manifest := platformManifest{
@@ -201,17 +188,15 @@ func pack(dir, dest string) (string, error) {
 	return filepath.Join(dest, res[0].Filename), nil
 }
 
-// readJSON decodes path into v; strict refuses fields v does not have.
-func readJSON(path string, v any, strict bool) error {
+// readStrict decodes path into v, refusing fields v does not have.
+func readStrict(path string, v any) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	dec := json.NewDecoder(f)
-	if strict {
-		dec.DisallowUnknownFields()
-	}
+	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -231,24 +216,4 @@ func writeJSON(path string, v any) error {
 		return err
 	}
 	return f.Close()
-}
-
-func copyFile(from, to string, mode os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
-		return err
-	}
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
