@@ -8,7 +8,7 @@ COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 DATE     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 
-.PHONY: all build demo test vet fmt bench emulator clean snapshots docs docs-check conformance fuzz-short
+.PHONY: all build demo test vet vet-cross fmt bench emulator clean snapshots docs docs-check conformance fuzz-short dist
 
 all: build
 
@@ -20,6 +20,13 @@ demo: build
 
 vet:
 	$(GO) vet ./...
+
+# Every release target type-checks (tests included), not just this machine's.
+# CGO off and -trimpath as in the release builds, so those reuse what vet compiled.
+PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
+vet-cross:
+	@for p in $(PLATFORMS); do echo "go vet ./... for $$p"; \
+		CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) vet -trimpath ./... || exit 1; done
 
 test: vet docs-check
 	$(GO) test -race -count=1 ./...
@@ -41,11 +48,35 @@ docs-check:
 bench: build
 	$(GO) run ./bench/compare -bin $(BIN) -go $(GO) $(BENCHFLAGS)
 
-# Real MCP clients nobody here wrote: the official TypeScript SDK client and
-# the MCP Inspector CLI (installed from the npm registry into conformance/).
+# Real MCP clients nobody here wrote: the official TypeScript SDK client, the
+# MCP Inspector CLI and Claude Code (from the npm registry into conformance/),
+# and the official Go SDK client at both protocol eras (its own module in
+# conformance/gosdk, fetched from the Go module proxy). Needs the registries.
 conformance: build
 	cd conformance && npm ci --no-audit --no-fund --loglevel=error
 	cd conformance && node run.mjs ../$(BIN) && ./inspector.sh ../$(BIN)
+	cd conformance/gosdk && $(GO) run . ../../$(BIN)
+	cd conformance && ./claude.sh ../$(BIN)
+
+# Release artifacts from a snapshot, nothing published: GoReleaser (pinned in
+# tools/goreleaser/go.mod) builds archives and checksums for $(PLATFORMS)
+# into dist/; tools/npmdist packs the npm packages into dist/npm/;
+# tools/distcheck checks them (static, versions, checksums, the container
+# image as a chroot); npm/npx-test.mjs installs the tarballs and runs
+# `npx -y @cloudbase-mcp/cloudbase-mcp` as a host would. The version is
+# server.json's, marked as a snapshot of the commit. Needs the registries.
+DIST_VERSION ?= $(shell sed -n 's/^  "version": "\(.*\)",$$/\1/p' server.json)
+DIST_COMMIT  ?= g$(shell git rev-parse --short HEAD)
+DIST_DATE    ?= $(shell git log -1 --format=%cI)
+DIST_EPOCH   ?= $(shell git log -1 --format=%ct)
+GORELEASER   := $(GO) tool -modfile=tools/goreleaser/go.mod goreleaser
+
+dist: vet-cross
+	DIST_VERSION=$(DIST_VERSION) DIST_COMMIT=$(DIST_COMMIT) DIST_DATE=$(DIST_DATE) DIST_EPOCH=$(DIST_EPOCH) \
+		$(GORELEASER) release --snapshot --clean
+	$(GO) run ./tools/npmdist
+	$(GO) run ./tools/distcheck
+	node npm/npx-test.mjs dist/npm
 
 # Every fuzz target for FUZZTIME (default 10s) each; the seed corpora also run in make test.
 fuzz-short:
@@ -55,4 +86,4 @@ emulator: build
 	./$(BIN) emulator --addr 127.0.0.1:8787
 
 clean:
-	rm -rf bin
+	rm -rf bin dist

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command compare is `make bench`: one run, on one machine, of our binary
 // against the reference TypeScript server @cloudbase/cloudbase-mcp (installed
 // with npm into a temp dir) and the reference's packer from

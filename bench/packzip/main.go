@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command packzip packages a directory with internal/pack (pack.ZipToFile, the
 // deploy path) in its own process, so its peak RSS is its own, and prints one
 // JSON object: the Result plus the wall time of the call and the process's

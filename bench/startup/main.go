@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command startup measures an MCP stdio server from process start: time to
 // the initialize response, time to the tools/list response, the tools/list
 // result size and the peak RSS of the process tree over a short session

@@ -53,7 +53,9 @@ func serve(args []string) error {
 	stdio.SetErrorLogger(log.New(slogWriter{logger}, "", 0))
 	// The guard bounds each message and tells us when stdin ends, even if
 	// the transport is still waiting for calls to return.
-	guard := server.NewStdioGuard(os.Stdin, os.Stdout, server.MaxMessage, logger)
+	// Input requests gain the params some clients require (see
+	// WithInputRequestParams) on their way out.
+	guard := server.NewStdioGuard(os.Stdin, server.WithInputRequestParams(os.Stdout), server.MaxMessage, logger)
 	done := make(chan error, 1)
 	go func() { done <- stdio.Listen(ctx, guard, guard.Stdout()) }()
 

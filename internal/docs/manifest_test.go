@@ -26,6 +26,7 @@ func TestServerManifest(t *testing.T) {
 		Packages    []struct {
 			RegistryType string `json:"registryType"`
 			Identifier   string `json:"identifier"`
+			Version      string `json:"version"`
 			Transport    struct {
 				Type string `json:"type"`
 			} `json:"transport"`
@@ -53,7 +54,15 @@ func TestServerManifest(t *testing.T) {
 	secrets := map[string]bool{"TENCENTCLOUD_SECRETKEY": true, "TENCENTCLOUD_SESSIONTOKEN": true}
 	for _, p := range m.Packages {
 		assert.Equal(t, "stdio", p.Transport.Type)
-		assert.True(t, strings.HasSuffix(p.Identifier, ":"+m.Version), "the package version is the server's")
+		switch p.RegistryType {
+		case "oci": // the version is the image tag
+			assert.True(t, strings.HasSuffix(p.Identifier, ":"+m.Version), "the image tag is the server's version")
+			assert.Empty(t, p.Version, "the registry refuses a version field on oci packages")
+		case "npm":
+			assert.Equal(t, m.Version, p.Version, "the npm package version is the server's")
+		default:
+			t.Errorf("package %s: registryType %q is not one we ship", p.Identifier, p.RegistryType)
+		}
 		for _, e := range p.EnvironmentVariables {
 			v, ok := known[e.Name]
 			if assert.True(t, ok, "%s is not a variable the server reads", e.Name) {

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package proctree runs a command and measures the peak resident memory of
 // the process and all of its descendants (Linux /proc).
 //

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package startup measures an MCP stdio server from process start: time to
 // the initialize response, time to the tools/list response, the byte size of
 // the tools/list result and the peak RSS of its process tree over the session
