@@ -9,10 +9,12 @@
 //
 //	go run ./bench/compare -bin bin/cloudbase-mcp          # full: ~50,000 files / ~300 MB, 5 runs
 //	go run ./bench/compare -bin bin/cloudbase-mcp -quick   # 5,000 files / ~30 MB, 3 runs
+//	go run ./bench/compare -bin bin/cloudbase-mcp -startup-only -n 20   # the startup part only, printed
 //
 // Sections:
 //   - startup: both servers over stdio, no credentials, cloudrun plugin only,
-//     median of -n interleaved runs (bench/internal/startup);
+//     median of -n interleaved runs (bench/internal/startup), beside the floor:
+//     bench/floor, the least a Go program does to answer the same session;
 //   - packaging: a generated project (bench/internal/tree), the disk read speed
 //     of that tree, our internal/pack (bench/packzip, its own process) and
 //     manager-node's codeToZip / compressToZip (refzip.cjs, its own process),
@@ -53,6 +55,7 @@ type options struct {
 	goCmd          string
 	cleanTree      bool
 	deploy         bool
+	startupOnly    bool
 }
 
 func main() {
@@ -70,9 +73,10 @@ func main() {
 	flag.BoolVar(&o.cold, "cold", true, "drop the page cache before cold measurements when allowed (root)")
 	flag.BoolVar(&o.compress, "compress", true, "also run manager-node's compressToZip (functions path, glob ignores)")
 	flag.IntVar(&o.latencyN, "latency-n", 0, "cache-hit calls (default 2000; misses and concurrent batches are derived)")
-	flag.StringVar(&o.goCmd, "go", "go", "go command used to build bench/packzip")
+	flag.StringVar(&o.goCmd, "go", "go", "go command used to build bench/packzip and bench/floor")
 	flag.BoolVar(&o.cleanTree, "clean-tree", false, "delete the generated project afterwards (default: keep it cached under the temp dir)")
 	flag.BoolVar(&o.deploy, "deploy", true, "also deploy the project with our binary to the emulator on loopback (the deploy budget)")
+	flag.BoolVar(&o.startupOnly, "startup-only", false, "measure startup only and print it (writes no results file)")
 	flag.Parse()
 	if o.n == 0 {
 		o.n = pick(o.quick, 3, 5)
@@ -86,7 +90,7 @@ func main() {
 	if o.latencyN == 0 {
 		o.latencyN = pick(o.quick, 500, 2000)
 	}
-	if o.results == "" && !o.quick {
+	if o.results == "" && !o.quick && !o.startupOnly {
 		o.results = filepath.Join("bench", "RESULTS.md")
 	}
 	if err := run(o); err != nil {
@@ -132,9 +136,14 @@ func run(o options) error {
 	rep.refFacts = checkRef(ref)
 
 	// Startup.
-	logf("startup: %d interleaved runs per server (+1 warm-up each)", o.n)
-	if err := measureStartup(rep, bin, ref, work, o.n); err != nil {
+	logf("startup: %d interleaved runs per server and of the floor (+1 warm-up each)", o.n)
+	if err := measureStartup(rep, o, bin, ref, work); err != nil {
 		return err
+	}
+	if o.startupOnly {
+		rep.took, rep.loadEnd = time.Since(began), loadAvg()
+		fmt.Print(rep.startupText())
+		return nil
 	}
 
 	// Packaging.
@@ -172,7 +181,13 @@ type startupResult struct {
 	All []startup.Run
 }
 
-func measureStartup(rep *report, bin string, ref *refInstall, work string, n int) error {
+func measureStartup(rep *report, o options, bin string, ref *refInstall, work string) error {
+	floor := filepath.Join(work, "floor")
+	build := exec.Command(o.goCmd, "build", "-trimpath", "-ldflags", "-s -w", "-o", floor, "./bench/floor") // as make build
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("building bench/floor: %w\n%s", err, out)
+	}
 	home := filepath.Join(work, "home") // empty: neither server finds credentials or config
 	cwd := filepath.Join(work, "cwd")
 	for _, d := range []string{home, cwd} {
@@ -196,6 +211,7 @@ func measureStartup(rep *report, bin string, ref *refInstall, work string, n int
 			Env: append(slices.Clone(base), "CLOUDBASE_MCP_PLUGINS_ENABLED=cloudrun", "CLOUDBASE_MCP_LOG_LEVEL=error", "CLOUDBASE_MCP_SANDBOX=true")}, &rep.oursSandbox},
 		{"reference", startup.Spec{Argv: []string{"node", ref.CLI}, Dir: cwd,
 			Env: append(slices.Clone(base), "CLOUDBASE_MCP_PLUGINS_ENABLED=cloudrun", "CLOUDBASE_MCP_TELEMETRY_DISABLED=true")}, &rep.refStart},
+		{"floor", startup.Spec{Argv: []string{floor}, Dir: cwd, Env: slices.Clone(base)}, &rep.floor},
 	}
 	runs := make([][]startup.Run, len(specs))
 	for _, s := range specs { // warm-up (page cache, first-run files in HOME)
@@ -203,7 +219,7 @@ func measureStartup(rep *report, bin string, ref *refInstall, work string, n int
 			return fmt.Errorf("startup %s, warm-up: %w", s.name, err)
 		}
 	}
-	for k := range n { // interleaved, so machine noise hits all servers alike
+	for k := range o.n { // interleaved, so machine noise hits all servers alike
 		for i, s := range specs {
 			r, err := startup.Once(s.spec)
 			if err != nil {

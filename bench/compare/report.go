@@ -22,7 +22,7 @@ type report struct {
 	ref      *refInstall
 	refFacts refFacts
 
-	ours, oursSandbox, refStart *startupResult
+	ours, oursSandbox, refStart, floor *startupResult
 
 	tree          tree.Stats
 	treeDir       string
@@ -122,7 +122,7 @@ func commas(n int64) string {
 	return b.String()
 }
 
-func (r *report) rows() []row {
+func (r *report) startupRows() []row {
 	var rows []row
 	add := func(metric, ours, ref, ratio string) {
 		rows = append(rows, row{metric: metric, ours: ours, ref: ref, ratio: ratio})
@@ -139,6 +139,15 @@ func (r *report) rows() []row {
 	add("tools/list result JSON", commas(int64(o.ListBytes))+" B", commas(int64(f.ListBytes))+" B",
 		ratio(float64(o.ListBytes), float64(f.ListBytes), true))
 	add("tools listed", fmt.Sprint(len(o.Tools)), fmt.Sprint(len(f.Tools)), "—")
+	return rows
+}
+
+func (r *report) rows() []row {
+	rows := r.startupRows()
+	add := func(metric, ours, ref, ratio string) {
+		rows = append(rows, row{metric: metric, ours: ours, ref: ref, ratio: ratio})
+	}
+	section := func(s string) { rows = append(rows, row{metric: s, section: true}) }
 
 	st := r.tree
 	section(fmt.Sprintf("Packaging: %s files, %s (%s)", commas(st.Files), mb(st.Bytes), r.cacheWord()))
@@ -263,6 +272,37 @@ func (r *report) sandboxLine() string {
 		msStr(s.Initialize), msStr(s.ToolsList), mib(s.PeakKB), s.Runs)
 }
 
+// floorLine sets our startup beside the floor (bench/floor) measured in the same interleaved runs.
+func (r *report) floorLine() string {
+	fl, o, f := r.floor, r.ours, r.refStart
+	if fl == nil {
+		return ""
+	}
+	return fmt.Sprintf("the floor, bench/floor (a Go program answering the same session with encoding/json only, built like ours): initialize %s, tools/list %s, peak RSS %s (median of %d); start → initialize, fastest run: floor %s, ours %s, reference %s",
+		msStr(fl.Initialize), msStr(fl.ToolsList), mib(fl.PeakKB), fl.Runs, msStr(fl.InitializeMin), msStr(o.InitializeMin), msStr(f.InitializeMin))
+}
+
+// startupText is the startup table alone (-startup-only).
+func (r *report) startupText() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nstartup: cloudbase-mcp vs @cloudbase/cloudbase-mcp %s, %s, %d cores, %s, load %s → %s\n",
+		r.ref.ServerVersion, r.machine.CPU, r.machine.Cores, r.started.UTC().Format("2006-01-02 15:04 MST"), r.loadStart, r.loadEnd)
+	for _, x := range r.startupRows() {
+		if x.section {
+			fmt.Fprintln(&b, x.metric)
+			continue
+		}
+		fmt.Fprintf(&b, "  %-30s %12s %12s %8s\n", x.metric, x.ours, x.ref, x.ratio)
+	}
+	for _, l := range []string{r.sandboxLine(), r.floorLine()} {
+		if l != "" {
+			fmt.Fprintln(&b, l)
+		}
+	}
+	fmt.Fprintf(&b, "(took %s)\n", r.took.Round(time.Second))
+	return b.String()
+}
+
 const ratioNote = "ratio > 1 = ours better (reference ÷ ours for times, sizes and RSS; ours ÷ reference for MB/s)"
 
 func (r *report) text() string {
@@ -296,8 +336,10 @@ func (r *report) text() string {
 		line(x)
 	}
 	fmt.Fprintln(&b, strings.Repeat("=", total))
-	if s := r.sandboxLine(); s != "" {
-		fmt.Fprintln(&b, s)
+	for _, s := range []string{r.sandboxLine(), r.floorLine()} {
+		if s != "" {
+			fmt.Fprintln(&b, s)
+		}
 	}
 	fmt.Fprintln(&b, "\nRead latency (ours only; the reference cannot be pointed at the emulator):")
 	for _, l := range r.latencyLines() {
@@ -334,7 +376,7 @@ func (r *report) markdown() string {
 		r.ref.ServerVersion, r.ref.ManagerVersion, r.ref.Dir, map[bool]string{true: ", reused", false: ", installed by this run"}[r.ref.Reused])
 	p("| Load average (1/5/15 min) | %s at the start, %s at the end |", r.loadStart, r.loadEnd)
 	p("")
-	p("The machine was shared with other work while the bench ran; the startup runs are interleaved (ours, ours-sandbox, reference, repeat) so that noise hits all of them alike, and medians are reported.")
+	p("The machine was shared with other work while the bench ran; the startup runs are interleaved (ours, ours-sandbox, reference, floor, repeat) so that noise hits all of them alike, and medians are reported (with the fastest run beside the floor's).")
 	p("")
 	p("## Results")
 	p("")
@@ -350,9 +392,11 @@ func (r *report) markdown() string {
 		p("| %s | %s | %s | %s |", x.metric, x.ours, x.ref, x.ratio)
 	}
 	p("")
-	if s := r.sandboxLine(); s != "" {
-		p("%s.", strings.ToUpper(s[:1])+s[1:])
-		p("")
+	for _, s := range []string{r.sandboxLine(), r.floorLine()} {
+		if s != "" {
+			p("%s.", strings.ToUpper(s[:1])+s[1:])
+			p("")
+		}
 	}
 	p("### Read latency (ours only)")
 	p("")
@@ -374,6 +418,7 @@ func (r *report) methodNotes() string {
 	p("")
 	p("- Both servers are spawned %d times each (after one discarded warm-up), interleaved, with the same session over stdio: `initialize` (sent at once), `notifications/initialized`, `tools/list`, then stdin is closed. \"start\" is just before `fork/exec`; a time is taken when the response line with the matching id has been read.", o.Runs)
 	p("- Both run without credentials or a cloud account: the environment is the bench's minus `TENCENTCLOUD_*`, `CLOUDBASE_*`, `TCB_*`, with `HOME` set to an empty temp dir and an empty working directory, plus `CLOUDBASE_MCP_PLUGINS_ENABLED=cloudrun` for both. Ours is measured without credentials (the same condition as the reference; it starts and tools explain how to set credentials); its sandbox mode, which also starts an in-process emulator, is the extra line under the table.")
+	p("- The floor: `bench/floor`, built like our binary (`CGO_ENABLED=0`, `-trimpath -ldflags '-s -w'`), run in the same environment and interleaved with the servers. It answers `initialize` and `tools/list` (no tools) with `encoding/json` and exits when stdin ends: no MCP library, no plugin, no configuration. The Go runtime's own start is in both, so the gap between ours and the floor is what our server adds.")
 	p("- Reference: `node %s` (the package's `bin`), with `CLOUDBASE_MCP_TELEMETRY_DISABLED=true`. Without that variable it resolves `otheve.beacon.qq.com` (its telemetry beacon, an analytics upload) at startup; the bench must not contact Tencent hosts, so telemetry is off. With it, `strace -f -e trace=connect,sendto,sendmmsg` (run by hand when this bench was written) showed no socket or DNS activity during the session, and it never hung: it needs no network to start. Ours: `%s` (no network at startup either, checked the same way).",
 		relHome(r.ref.CLI), r.opts.bin)
 	p("- Peak RSS of the process tree = the sum over the spawned process and all its descendants of `VmHWM` (the kernel's per-process RSS high-water mark) from `/proc/<pid>/status`, the tree walked through `/proc/<pid>/task/*/children` every %s and once more right after the tools/list response; VmHWM is monotonic, so only growth in the last %s before exit can be missed. Processes seen in the tree: ours %d, reference %d (node spawns no child for this session, so the sum is that one process's VmHWM). Medians: ours %s (sampled VmRSS peak %s), reference %s (sampled VmRSS peak %s).",

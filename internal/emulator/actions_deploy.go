@@ -123,7 +123,7 @@ func createCloudRunServer(c *call) (any, *apiError) {
 	if aerr := cmp.Or(c.require("EnvId", "ServerName", "DeployInfo"), c.decode(&req)); aerr != nil {
 		return nil, aerr
 	}
-	if !serverNameRE.MatchString(req.ServerName) {
+	if !serverNameRE().MatchString(req.ServerName) {
 		return nil, newAPIError("InvalidParameter", "The value of `ServerName` must be 3-45 letters, digits, _ or -, "+
 			"starting with a letter; got `"+req.ServerName+"`.")
 	}

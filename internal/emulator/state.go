@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tcbr"
@@ -366,11 +367,12 @@ func (s *service) openGray(t *task, at time.Time) {
 
 // --- creating things (used by seeding; later by the write actions)
 
-var serverNameRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_-]{2,44}$`)
+// Compiled on first use, so that the server binary does not pay for it at startup.
+var serverNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_-]{2,44}$`) })
 
 // newService adds a service with the platform default config.
 func (st *state) newService(e *env, name, serverType string, at time.Time) (*service, error) {
-	if !serverNameRE.MatchString(name) {
+	if !serverNameRE().MatchString(name) {
 		return nil, fmt.Errorf("service name %q is invalid", name)
 	}
 	if serverType != typeFunction && serverType != typeContainer {

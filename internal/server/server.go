@@ -94,7 +94,7 @@ func New(opts Options, plugins ...Plugin) (*Built, error) {
 			if opts.ReadOnly && !t.ReadOnly {
 				continue
 			}
-			if err := validator.addDeferred(t.Tool); err != nil {
+			if err := validator.add(t.Tool); err != nil {
 				return nil, fmt.Errorf("tool %s: %w", t.Tool.Name, err)
 			}
 			tools = append(tools, mcpserver.ServerTool{Tool: t.Tool, Handler: t.Handler})

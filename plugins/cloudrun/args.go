@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -24,7 +25,8 @@ import (
 // validator tag and checkServerName all use it.
 var serverNamePattern = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_-]{2,44}$`)
 
-var validate = func() *validator.Validate {
+// validate is built on first use: validator.New is not free, and startup does not need it.
+var validate = sync.OnceValue(func() *validator.Validate {
 	v := validator.New(validator.WithRequiredStructEnabled())
 	v.RegisterTagNameFunc(func(f reflect.StructField) string {
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
@@ -42,7 +44,7 @@ var validate = func() *validator.Validate {
 		return ok
 	})
 	return v
-}()
+})
 
 // QueryArgs are queryCloudRun's arguments.
 type QueryArgs struct {
@@ -122,7 +124,7 @@ func bind[T any](req mcp.CallToolRequest) (*T, error) {
 	if err := dec.Decode(out); err != nil {
 		return nil, invalid(decodeMessage(err), "Fix the named parameter and call again.")
 	}
-	if err := validate.Struct(out); err != nil {
+	if err := validate().Struct(out); err != nil {
 		return nil, invalid(validationMessage(err), "Fix the named parameter and call again.")
 	}
 	return out, nil

@@ -8,6 +8,7 @@ package startup
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -175,18 +176,19 @@ func Once(spec Spec) (Run, error) {
 	return r, nil
 }
 
-// Summary holds the medians of several runs.
+// Summary holds the medians of several runs (and the minimum start → initialize).
 type Summary struct {
-	Runs       int
-	Initialize time.Duration
-	ToolsList  time.Duration
-	ListBytes  int
-	PeakKB     int64 // sum of VmHWM over the tree
-	Wait4KB    int64 // wait4 Maxrss (inflated by the parent's; see proctree)
-	TreeKB     int64 // sampled sum of VmRSS
-	MaxProcs   int
-	Tools      []string
-	Killed     int
+	Runs          int
+	Initialize    time.Duration
+	InitializeMin time.Duration // on a loaded machine the minimum is the least disturbed run
+	ToolsList     time.Duration
+	ListBytes     int
+	PeakKB        int64 // sum of VmHWM over the tree
+	Wait4KB       int64 // wait4 Maxrss (inflated by the parent's; see proctree)
+	TreeKB        int64 // sampled sum of VmRSS
+	MaxProcs      int
+	Tools         []string
+	Killed        int
 }
 
 // Measure runs warmup discarded sessions then n measured ones and returns
@@ -212,6 +214,7 @@ func Measure(spec Spec, n, warmup int) (Summary, []Run, error) {
 func Summarize(runs []Run) Summary {
 	s := Summary{Runs: len(runs), Tools: runs[0].Tools}
 	s.Initialize = median(runs, func(r Run) time.Duration { return r.Initialize })
+	s.InitializeMin = slices.MinFunc(runs, func(a, b Run) int { return cmp.Compare(a.Initialize, b.Initialize) }).Initialize
 	s.ToolsList = median(runs, func(r Run) time.Duration { return r.ToolsList })
 	s.ListBytes = median(runs, func(r Run) int { return r.ListBytes })
 	s.PeakKB = median(runs, func(r Run) int64 { return r.PeakKB() })
