@@ -23,7 +23,11 @@ import (
 
 // serverNamePattern is the service-name rule: the schema's pattern, the
 // validator tag and checkServerName all use it.
-var serverNamePattern = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_-]{2,44}$`)
+const serverNameExpr = `^[a-zA-Z][a-zA-Z0-9_-]{2,44}$`
+
+// Compiled on first use, like every matcher here: bounded repeats are costly to
+// compile and start-up need not pay for them.
+var serverNamePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(serverNameExpr) })
 
 // validate is built on first use: validator.New is not free, and startup does not need it.
 var validate = sync.OnceValue(func() *validator.Validate {
@@ -33,7 +37,7 @@ var validate = sync.OnceValue(func() *validator.Validate {
 		return name
 	})
 	_ = v.RegisterValidation("servername", func(fl validator.FieldLevel) bool {
-		return serverNamePattern.MatchString(fl.Field().String())
+		return serverNamePattern().MatchString(fl.Field().String())
 	})
 	_ = v.RegisterValidation("queryaction", func(fl validator.FieldLevel) bool {
 		_, ok := queryActionNamed(fl.Field().String())
@@ -202,7 +206,7 @@ func checkServerName(param, name string) error {
 	if name == "" {
 		return invalid(param+" is required for this action", fmt.Sprintf("Pass %s (list the services to find it).", param))
 	}
-	if !serverNamePattern.MatchString(name) {
+	if !serverNamePattern().MatchString(name) {
 		return invalid(fmt.Sprintf("%s %q is not a valid service name", param, name),
 			"A service name starts with a letter, then 2-44 letters, digits, _ or -.")
 	}

@@ -64,7 +64,7 @@ func (p *Plugin) audit(a *ManageArgs, v any, err error, took time.Duration) {
 	e := auditEntry{Tool: ManageToolName, Outcome: "ok", Ms: took.Milliseconds()}
 	if a != nil {
 		e.Action, e.ServerName = a.Action, a.ServerName
-		if envIDPattern.MatchString(a.EnvID) {
+		if envIDPattern().MatchString(a.EnvID) {
 			e.EnvID = a.EnvID
 		}
 		if a.DryRun {
@@ -100,14 +100,14 @@ func (p *Plugin) auditRefused(_ context.Context, req mcp.CallToolRequest, _ *mcp
 	if action, _ := args["action"].(string); slices.Contains(ManageActions(), action) {
 		e.Action = action
 	}
-	if svc, _ := args["serverName"].(string); serverNamePattern.MatchString(svc) {
+	if svc, _ := args["serverName"].(string); serverNamePattern().MatchString(svc) {
 		e.ServerName = svc
 	}
 	p.writeAudit(e)
 }
 
 // envIDPattern is what an env id looks like; anything else is not recorded.
-var envIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+var envIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`) })
 
 func (p *Plugin) writeAudit(e auditEntry) {
 	al := p.auditor

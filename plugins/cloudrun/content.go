@@ -56,7 +56,7 @@ func (p *Plugin) renderPrompt(_ context.Context, req mcp.GetPromptRequest) (*mcp
 			return nil, fmt.Errorf("prompt %s needs the argument %s: %s", w.Name, a.Name, a.Description)
 		}
 	}
-	if svc := args["serverName"]; svc != "" && !serverNamePattern.MatchString(svc) {
+	if svc := args["serverName"]; svc != "" && !serverNamePattern().MatchString(svc) {
 		return nil, fmt.Errorf("serverName %q is not a valid service name: a letter, then 2-44 letters, digits, _ or -", svc)
 	}
 	if c := args["canaryPercent"]; c != "" {
@@ -151,7 +151,7 @@ func (p *Plugin) readServiceResource(ctx context.Context, req mcp.ReadResourceRe
 	if n, isLog := strings.CutSuffix(name, deployLogSegment); isLog {
 		name, action = n, "getDeployLog"
 	}
-	if !serverNamePattern.MatchString(name) {
+	if !serverNamePattern().MatchString(name) {
 		return nil, fmt.Errorf("%q is not a valid service name", name)
 	}
 	envID, err := p.ready(ctx, "")

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/pack"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tcbr"
@@ -36,7 +37,9 @@ type deployPlan struct {
 	vpcInfo     *tcbr.CreateVpcInfo
 }
 
-var imageRef = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)+(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$`)
+var imageRef = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)+(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$`)
+})
 
 // planLocal checks everything that needs no network.
 func (p *Plugin) planLocal(ctx context.Context, a *ManageArgs) (*deployPlan, error) {
@@ -77,7 +80,7 @@ func checkImage(image string, a *ManageArgs) error {
 		}
 		return nil
 	}
-	if !imageRef.MatchString(image) {
+	if !imageRef().MatchString(image) {
 		return invalid(fmt.Sprintf("imageUrl %q is not an image reference", image),
 			"Use registry/namespace/name:tag, e.g. ccr.ccs.tencentyun.com/ns/app:v1.")
 	}

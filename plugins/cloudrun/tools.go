@@ -82,7 +82,7 @@ func queryParams() []param {
 func manageParams() []param {
 	return []param{
 		{"action", desc(enum(ManageActions()...), manageActionsDescription)},
-		{"serverName", desc(map[string]any{"type": "string", "pattern": serverNamePattern.String()}, "Service name; every action but initEnv.")},
+		{"serverName", desc(map[string]any{"type": "string", "pattern": serverNameExpr}, "Service name; every action but initEnv.")},
 		{"targetPath", strParam("Local directory in the workspace, absolute or relative. init and createAgent: the parent of <serverName>/; deploy, run, download: the project itself.")},
 		{"imageUrl", strParam("deploy: an existing image to deploy instead of building targetPath; use it whenever the user names an image.")},
 		{"serverConfig", map[string]any{"type": "object", "properties": serverconfig.Schema(),

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // warning is something the deploy did not refuse but the agent should know.
@@ -15,8 +16,12 @@ type warning struct {
 }
 
 var (
-	dbKeyPattern   = regexp.MustCompile(`(?i)(DATABASE|^DB_|_DB_|_DB$|MYSQL|POSTGRES|^PG|REDIS|MONGO|SQL)`)
-	dbValuePattern = regexp.MustCompile(`(?i)^(mysql|postgres(ql)?|redis|rediss|mongodb(\+srv)?|sqlserver)://`)
+	dbKeyPattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)(DATABASE|^DB_|_DB_|_DB$|MYSQL|POSTGRES|^PG|REDIS|MONGO|SQL)`)
+	})
+	dbValuePattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)^(mysql|postgres(ql)?|redis|rediss|mongodb(\+srv)?|sqlserver)://`)
+	})
 )
 
 // dbWithoutVPC warns when EnvParams look like a database connection while no
@@ -27,7 +32,7 @@ func dbWithoutVPC(env map[string]string, hasVPC bool) []warning {
 	}
 	var keys []string
 	for k, v := range env {
-		if dbKeyPattern.MatchString(k) || dbValuePattern.MatchString(strings.TrimSpace(v)) {
+		if dbKeyPattern().MatchString(k) || dbValuePattern().MatchString(strings.TrimSpace(v)) {
 			keys = append(keys, k)
 		}
 	}
