@@ -42,10 +42,14 @@ bench: build
 	$(GO) run ./bench/compare -bin $(BIN) -go $(GO) $(BENCHFLAGS)
 
 # Real MCP clients nobody here wrote: the official TypeScript SDK client and
-# the MCP Inspector CLI (installed from the npm registry into conformance/).
+# the MCP Inspector CLI (installed from the npm registry into conformance/);
+# hosted mode (Streamable HTTP) with the TypeScript SDK's and the Go SDK's
+# HTTP client transports (conformance/gohttp, a module of its own).
 conformance: build
 	cd conformance && npm ci --no-audit --no-fund --loglevel=error
 	cd conformance && node run.mjs ../$(BIN) && ./inspector.sh ../$(BIN)
+	cd conformance && node http.mjs ../$(BIN)
+	cd conformance/gohttp && $(GO) run . ../../$(BIN)
 
 # Every fuzz target for FUZZTIME (default 10s) each; the seed corpora also run in make test.
 fuzz-short:
