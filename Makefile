@@ -8,7 +8,7 @@ COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 DATE     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 
-.PHONY: all build demo test vet fmt bench emulator clean snapshots docs docs-check conformance fuzz-short
+.PHONY: all build demo test vet fmt bench bench-hosted emulator clean snapshots docs docs-check conformance fuzz-short
 
 all: build
 
@@ -40,6 +40,11 @@ docs-check:
 
 bench: build
 	$(GO) run ./bench/compare -bin $(BIN) -go $(GO) $(BENCHFLAGS)
+	$(GO) run ./bench/hosted -bin $(BIN)
+
+# Hosted mode alone: 100 clients × 20 calls against two instances (bench/HOSTED.md).
+bench-hosted: build
+	$(GO) run ./bench/hosted -bin $(BIN)
 
 # Real MCP clients nobody here wrote: the official TypeScript SDK client and
 # the MCP Inspector CLI (installed from the npm registry into conformance/);
