@@ -20,12 +20,12 @@ type accessEntry struct {
 // A method, tool or action name as it may be logged; anything else is
 // logged as "?".
 var (
-	logName        = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_/.-]{0,63}$`)
+	logName        = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_/.-]*$`)
 	versionPattern = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 )
 
 func safeName(s string) string {
-	if s == "" || logName.MatchString(s) {
+	if s == "" || (len(s) <= 64 && logName.MatchString(s)) {
 		return s
 	}
 	return "?"
@@ -80,7 +80,7 @@ func (s *Server) logAccess(r *http.Request, rec *recorder, e *accessEntry, took 
 	if e.caller != "" {
 		attrs = append(attrs, slog.String("caller", e.caller))
 	}
-	if env := r.URL.Query().Get(QueryEnvID); env != "" && envIDPattern.MatchString(env) {
+	if env := r.URL.Query().Get(QueryEnvID); env != "" && validEnvID(env) {
 		attrs = append(attrs, slog.String("env", env))
 	}
 	level := slog.LevelInfo

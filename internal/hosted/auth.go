@@ -27,17 +27,30 @@ const (
 )
 
 var (
-	// A SecretId or key: printable ASCII without spaces, bounded.
-	credentialPattern = regexp.MustCompile(`^[\x21-\x7e]{1,256}$`)
-	tokenPattern      = regexp.MustCompile(`^[\x21-\x7e]+$`) // and at most maxSessionToken
-	envIDPattern      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
-	tokenNamePattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$`)
-	sha256Pattern     = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	// A SecretId, key or token: printable ASCII without spaces (lengths are
+	// bounded apart: a counted repeat would compile to a program that long).
+	printable      = regexp.MustCompile(`^[\x21-\x7e]+$`)
+	envIDChars     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+	tokenNameChars = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.@-]*$`)
 )
 
-// maxSessionToken bounds a session token (STS tokens are a few hundred to
-// about two thousand characters).
-const maxSessionToken = 8192
+// Bounds of header credentials: a SecretId or key, and a session token (STS
+// tokens are a few hundred to about two thousand characters).
+const (
+	maxCredential   = 256
+	maxSessionToken = 8192
+)
+
+// validEnvID: letters, digits, - and _, at most 64 (length apart from the
+// pattern: a counted repeat compiles to a program that long).
+func validEnvID(s string) bool { return len(s) <= 64 && envIDChars.MatchString(s) }
+
+func validName(s string) bool { return len(s) <= 64 && tokenNameChars.MatchString(s) }
+
+func isSHA256Hex(s string) bool {
+	b, err := hex.DecodeString(s)
+	return err == nil && len(b) == sha256.Size
+}
 
 // authError is a refusal: the status and what the caller should do.
 type authError struct {
@@ -90,11 +103,11 @@ func ParseTokens(data []byte, where string) ([]TokenEntry, error) {
 		e.SHA256 = strings.ToLower(strings.TrimSpace(e.SHA256))
 		list[i] = e
 		switch {
-		case !tokenNamePattern.MatchString(e.Name):
+		case !validName(e.Name):
 			return nil, fmt.Errorf("tokens file %s, entry %d: name %q must be letters, digits, and . _ @ - (at most 64)", where, i+1, e.Name)
-		case !sha256Pattern.MatchString(e.SHA256):
+		case !isSHA256Hex(e.SHA256):
 			return nil, fmt.Errorf("tokens file %s, token %s: sha256 must be 64 hex digits (printf %%s \"$TOKEN\" | sha256sum)", where, e.Name)
-		case e.EnvID != "" && !envIDPattern.MatchString(e.EnvID):
+		case e.EnvID != "" && !validEnvID(e.EnvID):
 			return nil, fmt.Errorf("tokens file %s, token %s: invalid envId %q", where, e.Name, e.EnvID)
 		case names[e.Name]:
 			return nil, fmt.Errorf("tokens file %s: the name %s is used twice", where, e.Name)
@@ -134,7 +147,7 @@ func (a *authenticator) none() bool { return !a.headers && a.tokens == nil }
 // and the server's own configuration applies), or why it is refused.
 func (a *authenticator) authenticate(r *http.Request) (*tenant.Tenant, *authError) {
 	env := r.URL.Query().Get(QueryEnvID)
-	if env != "" && !envIDPattern.MatchString(env) {
+	if env != "" && !validEnvID(env) {
 		return nil, &authError{http.StatusBadRequest, "invalid env_id: use the env's id (letters, digits, - and _)"}
 	}
 	id := r.Header.Get(HeaderSecretID)
@@ -180,10 +193,10 @@ func (a *authenticator) fromHeaders(r *http.Request, env string) (*tenant.Tenant
 	switch {
 	case id == "" || key == "":
 		return nil, &authError{http.StatusUnauthorized, "send both " + HeaderSecretID + " and " + HeaderSecretKey}
-	case !credentialPattern.MatchString(id) || !credentialPattern.MatchString(key):
+	case len(id) > maxCredential || len(key) > maxCredential || !printable.MatchString(id) || !printable.MatchString(key):
 		// Never echo the values.
 		return nil, &authError{http.StatusUnauthorized, HeaderSecretID + " and " + HeaderSecretKey + " must be printable ASCII without spaces, at most 256 characters"}
-	case token != "" && (len(token) > maxSessionToken || !tokenPattern.MatchString(token)):
+	case token != "" && (len(token) > maxSessionToken || !printable.MatchString(token)):
 		return nil, &authError{http.StatusUnauthorized, HeaderSessionToken + " must be printable ASCII without spaces"}
 	}
 	return &tenant.Tenant{
