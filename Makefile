@@ -8,7 +8,7 @@ COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 DATE     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 
-.PHONY: all build demo test vet vet-cross fmt bench emulator clean snapshots docs docs-check conformance fuzz-short dist
+.PHONY: all build demo test vet vet-cross fmt bench bench-hosted emulator clean snapshots docs docs-check conformance fuzz-short dist
 
 all: build
 
@@ -47,16 +47,25 @@ docs-check:
 
 bench: build
 	$(GO) run ./bench/compare -bin $(BIN) -go $(GO) $(BENCHFLAGS)
+	$(GO) run ./bench/hosted -bin $(BIN)
+
+# Hosted mode alone: 100 clients × 20 calls against two instances (bench/HOSTED.md).
+bench-hosted: build
+	$(GO) run ./bench/hosted -bin $(BIN)
 
 # Real MCP clients nobody here wrote: the official TypeScript SDK client, the
 # MCP Inspector CLI and Claude Code (from the npm registry into conformance/),
 # and the official Go SDK client at both protocol eras (its own module in
-# conformance/gosdk, fetched from the Go module proxy). Needs the registries.
+# conformance/gosdk, fetched from the Go module proxy); hosted mode (Streamable
+# HTTP) with the TypeScript SDK's and the Go SDK's HTTP client transports
+# (conformance/gohttp, a module of its own). Needs the registries.
 conformance: build
 	cd conformance && npm ci --no-audit --no-fund --loglevel=error
 	cd conformance && node run.mjs ../$(BIN) && ./inspector.sh ../$(BIN)
 	cd conformance/gosdk && $(GO) run . ../../$(BIN)
 	cd conformance && ./claude.sh ../$(BIN)
+	cd conformance && node http.mjs ../$(BIN)
+	cd conformance/gohttp && $(GO) run . ../../$(BIN)
 
 # Release artifacts from a snapshot, nothing published: GoReleaser (pinned in
 # tools/goreleaser/go.mod) builds archives and checksums for $(PLATFORMS)

@@ -1,6 +1,7 @@
-// Command cloudbase-mcp is an MCP server (stdio) for Tencent CloudBase Run.
+// Command cloudbase-mcp is an MCP server for Tencent CloudBase Run: over
+// stdio for one user, or over Streamable HTTP for a team (hosted mode).
 //
-//	cloudbase-mcp [flags]            serve MCP over stdio (the default)
+//	cloudbase-mcp [flags]            serve MCP over stdio (the default), or HTTP with --transport http
 //	cloudbase-mcp emulator [flags]   run the local CloudRun emulator
 //	cloudbase-mcp demo               drive a sandboxed server through a real MCP session
 //	cloudbase-mcp version            print version, commit and build date
@@ -34,9 +35,6 @@ func main() {
 	var err error
 	switch cmd {
 	case "", "serve":
-		if stdinIsTerminal() {
-			greet(os.Stderr)
-		}
 		err = serve(args)
 	case "emulator":
 		err = runEmulator(args)
@@ -62,6 +60,7 @@ func main() {
 
 const usage = `usage:
   cloudbase-mcp [flags]            serve MCP over stdio (the default; an MCP client starts it)
+  cloudbase-mcp --transport http   hosted mode: serve MCP over Streamable HTTP for a team or a CI fleet
   cloudbase-mcp demo               start a sandboxed server and drive it through a real MCP session
   cloudbase-mcp emulator [flags]   run the local CloudRun emulator (--addr, --scenario, --speed, --public-base-url)
   cloudbase-mcp version            print version, commit and build date (also --version)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/config"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/emulator"
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/hosted"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/server"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tcbr"
 	"github.com/cloudbase-mcp/cloudbase-mcp/plugins/cloudrun"
@@ -43,8 +44,14 @@ func serve(args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	if cfg.Transport == config.TransportHTTP {
+		return serveHTTP(ctx, cfg, logger)
+	}
+	if stdinIsTerminal() {
+		greet(os.Stderr)
+	}
 
-	built, cleanup, err := buildServer(cfg, logger)
+	built, cleanup, err := buildServer(cfg, logger, hooks{})
 	if err != nil {
 		return err
 	}
@@ -89,8 +96,17 @@ func serve(args []string) error {
 	return nil
 }
 
+// hooks are what hosted mode adds to the server buildServer builds.
+type hooks struct {
+	// Metrics hear tool calls, upstream calls and cache outcomes.
+	Metrics *hosted.Metrics
+	// CloudMode: the actions that use this machine's files and processes
+	// are not offered.
+	CloudMode bool
+}
+
 // buildServer wires config → (sandbox emulator) → client → plugins → server.
-func buildServer(cfg *config.Config, logger *slog.Logger) (*server.Built, func(), error) {
+func buildServer(cfg *config.Config, logger *slog.Logger, h hooks) (*server.Built, func(), error) {
 	cleanup := func() {}
 	if cfg.Sandbox {
 		emu, err := emulator.New(emulator.Options{Logger: logger.With("component", "emulator"), Speed: cfg.SandboxSpeed})
@@ -110,24 +126,22 @@ func buildServer(cfg *config.Config, logger *slog.Logger) (*server.Built, func()
 		}
 		logger.Info("sandbox: CloudRun emulator running in process", "baseURL", base, "envId", cfg.EnvID, "speed", cfg.SandboxSpeed)
 	}
-	client, err := tcbr.NewSDKClient(tcbr.Options{
-		Credential: tcbr.Credential{
-			SecretID: cfg.Credentials.SecretID, SecretKey: cfg.Credentials.SecretKey, SessionToken: cfg.Credentials.SessionToken,
-		},
-		Region:  cfg.Region,
-		BaseURL: cfg.APIBaseURL,
-		Timeout: cfg.RequestTimeout,
-		Logger:  logger.With("component", "tcbr"),
-	})
+	client, err := newClient(cfg, logger, h)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	if !cfg.Credentials.Present() {
-		logger.Warn("no Tencent Cloud credentials; tools will explain how to set them", "hint", "TENCENTCLOUD_SECRETID / TENCENTCLOUD_SECRETKEY, or CLOUDBASE_MCP_SANDBOX=true")
-	}
 	v, _, _ := buildInfo()
-	cr := cloudrun.New(cloudrun.Deps{Config: cfg, Client: client, Logger: logger})
+	deps := cloudrun.Deps{Config: cfg, Client: client, Logger: logger, CloudMode: h.CloudMode}
+	if cfg.StateKey != "" {
+		deps.StateKey = []byte(cfg.StateKey)
+	}
+	var middleware []mcpserver.ToolHandlerMiddleware
+	if h.Metrics != nil {
+		deps.CacheObserver = h.Metrics.ObserveCache
+		middleware = append(middleware, h.Metrics.ToolMiddleware)
+	}
+	cr := cloudrun.New(deps)
 	plugins := []server.Plugin{cr}
 	stopEmulator := cleanup
 	cleanup = func() {
@@ -140,12 +154,48 @@ func buildServer(cfg *config.Config, logger *slog.Logger) (*server.Built, func()
 	built, err := server.New(server.Options{
 		Version: v, Logger: logger, ReadOnly: cfg.ReadOnly,
 		Enabled: cfg.PluginsEnabled, Disabled: cfg.PluginsDisabled,
+		Middleware: middleware,
 	}, plugins...)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
 	return built, cleanup, nil
+}
+
+// newClient builds the CloudRun client: calls are signed with the caller's
+// own keys (hosted mode) or the server's, which come from the configured
+// pair or the Tencent Cloud SDK's role providers; every account's calls stay
+// under the upstream rate limit.
+func newClient(cfg *config.Config, logger *slog.Logger, h hooks) (tcbr.Client, error) {
+	c := cfg.Credentials
+	src := tcbr.Providers(tcbr.RoleOptions{
+		Base:    tcbr.Credential{SecretID: c.SecretID, SecretKey: c.SecretKey, SessionToken: c.SessionToken},
+		TKEOIDC: c.TKEOIDC, CVMRole: c.CVMRole, RoleARN: c.RoleARN, RoleSessionName: c.RoleSessionName,
+	})
+	tmpl := tcbr.Options{
+		Region:  cfg.Region,
+		BaseURL: cfg.APIBaseURL,
+		Timeout: cfg.RequestTimeout,
+		Logger:  logger.With("component", "tcbr"),
+	}
+	held := tmpl
+	held.Source = src
+	serverClient, err := tcbr.NewSDKClient(held)
+	if err != nil {
+		return nil, err
+	}
+	if c.Available() {
+		logger.Info("Tencent Cloud credentials", "credentials", c, "provider", src.Describe())
+	} else if !cfg.Sandbox && !cfg.HTTP.Auths(config.AuthHeaders) {
+		logger.Warn("no Tencent Cloud credentials; tools will explain how to set them", "hint", "TENCENTCLOUD_SECRETID / TENCENTCLOUD_SECRETKEY, or CLOUDBASE_MCP_SANDBOX=true")
+	}
+	ro := tcbr.RouterOptions{Server: serverClient, Tenant: tmpl,
+		UpstreamRate: cfg.UpstreamRateLimit, UpstreamBurst: int(cfg.UpstreamRateLimit)}
+	if h.Metrics != nil {
+		ro.Observe = h.Metrics.ObserveUpstream
+	}
+	return tcbr.NewRouter(ro), nil
 }
 
 // newLogger writes to stderr, or to CLOUDBASE_MCP_LOG_FILE: never stdout,

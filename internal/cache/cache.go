@@ -90,7 +90,14 @@ type Cache[V any] struct {
 	mu      sync.RWMutex
 	entries map[string]entry[V]
 	calls   map[string]*call[V]
+
+	// observe hears every GetOrLoad outcome (metrics); nil = nobody.
+	observe func(Outcome)
 }
+
+// Observe makes fn hear the outcome of every GetOrLoad that returns a value
+// (metrics). Set it before the cache is shared.
+func (c *Cache[V]) Observe(fn func(Outcome)) { c.observe = fn }
 
 // New returns an empty cache reading time from clock (nil = SystemClock).
 func New[V any](clock Clock) *Cache[V] {
@@ -117,6 +124,15 @@ func New[V any](clock Clock) *Cache[V] {
 // new load instead of inheriting that cancellation. Errors are never cached.
 // A panic in load is recovered and returned to every sharer as *PanicError.
 func (c *Cache[V]) GetOrLoad(ctx context.Context, key string, ttl time.Duration, refresh bool,
+	load func(ctx context.Context) (V, bool, error)) (V, Outcome, error) {
+	v, outcome, err := c.getOrLoad(ctx, key, ttl, refresh, load)
+	if c.observe != nil && err == nil {
+		c.observe(outcome)
+	}
+	return v, outcome, err
+}
+
+func (c *Cache[V]) getOrLoad(ctx context.Context, key string, ttl time.Duration, refresh bool,
 	load func(ctx context.Context) (V, bool, error)) (V, Outcome, error) {
 	outcome := Miss
 	switch {

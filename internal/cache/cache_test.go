@@ -402,3 +402,21 @@ func BenchmarkGetHitParallel(b *testing.B) {
 		}
 	})
 }
+
+func TestObserveHearsEveryOutcome(t *testing.T) {
+	ctx := context.Background()
+	c := New[string](NewFakeClock(t0))
+	var heard []Outcome
+	c.Observe(func(o Outcome) { heard = append(heard, o) })
+	load, _ := counter("v", true, nil)
+	for _, refresh := range []bool{false, false, true} {
+		_, _, err := c.GetOrLoad(ctx, "k", time.Minute, refresh, load)
+		require.NoError(t, err)
+	}
+	_, _, err := c.GetOrLoad(ctx, "k", 0, false, load)
+	require.NoError(t, err)
+	failing, _ := counter("", false, errors.New("boom"))
+	_, _, err = c.GetOrLoad(ctx, "other", time.Minute, false, failing)
+	require.Error(t, err)
+	assert.Equal(t, []Outcome{Miss, Hit, Refresh, Bypass}, heard, "failed loads are not outcomes")
+}

@@ -51,6 +51,17 @@ type Config struct {
 	// ConfigFile is the config file that was read, "" if none.
 	ConfigFile string
 
+	// Transport is TransportStdio or TransportHTTP.
+	Transport string
+	HTTP      HTTP
+	// StateKey signs confirmation round trips ("" = a random key of the
+	// process); SingleInstance declares no other instance shares the work.
+	StateKey       Secret
+	SingleInstance bool
+	// UpstreamRateLimit is calls per second per account and action (0 = no
+	// limit).
+	UpstreamRateLimit float64
+
 	warnings []string
 }
 
@@ -128,6 +139,10 @@ func Load(src Sources) (*Config, error) {
 			RequestTimeout: DefaultRequestTimeout,
 			SandboxSpeed:   DefaultSandboxSpeed,
 			CacheTTL:       CacheTTL{List: DefaultListTTL, Detail: DefaultDetailTTL, Templates: DefaultTemplatesTTL},
+			Transport:      TransportStdio,
+			HTTP: HTTP{Path: DefaultHTTPPath, RateLimit: DefaultHTTPRateLimit,
+				DrainTimeout: DefaultDrainTimeout},
+			UpstreamRateLimit: DefaultUpstreamRateLimit,
 		},
 	}
 	if src.Getwd != nil {
@@ -156,7 +171,14 @@ func Load(src Sources) (*Config, error) {
 	l.finishWorkspace()
 	l.envIDFromWorkspace()
 	l.defaultAuditLog()
+	roles := l.cfg.Credentials.Roles
 	l.cfg.Credentials = l.credentials()
+	if !l.cfg.Sandbox {
+		l.cfg.Credentials.Roles = roles
+	}
+	if err := l.finishHosted(); err != nil {
+		return nil, err
+	}
 	l.cfg.warnings = l.warnings
 	return l.cfg, nil
 }

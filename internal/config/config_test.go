@@ -488,7 +488,9 @@ func TestEnvVarsCoverSpec(t *testing.T) {
 
 	wantFlags := []string{"plugins-enabled", "plugins-disabled", "read-only", "cloud-mode", "sandbox", "env-id", "region",
 		"api-base-url", "templates-url", "workspace", "log-level", "log-file", "audit-log", "cache-ttl-list",
-		"cache-ttl-detail", "cache-ttl-templates", "request-timeout", "config", "secret-id", "sandbox-speed"}
+		"cache-ttl-detail", "cache-ttl-templates", "request-timeout", "config", "secret-id", "sandbox-speed",
+		"cvm-role", "role-arn", "role-session-name", "transport", "http-addr", "http-path", "http-auth", "http-tokens-file",
+		"single-instance", "http-local-actions", "http-allowed-origins", "http-rate-limit", "upstream-rate-limit", "http-drain-timeout"}
 	fs := NewFlagSet("x")
 	for _, fl := range wantFlags {
 		assert.True(t, flags[fl], "EnvVars lacks flag --%s", fl)

@@ -32,22 +32,51 @@ type Credentials struct {
 	// "TENCENTCLOUD_SECRET_ID", "~/.tencentcloud/credentials",
 	// "TENCENTCLOUD_CREDENTIALS_FILE", "flag", "sandbox"; "" when none.
 	Source string
+	// Roles are the Tencent Cloud SDK's providers of temporary keys.
+	Roles
+}
+
+// Roles choose where temporary keys come from (the Tencent Cloud SDK's
+// providers, asked at the first call): a role of the machine when no pair is
+// set, and a role the keys assume.
+type Roles struct {
+	// TKEOIDC: TKE_ROLE_ARN and its companions are set.
+	TKEOIDC bool
+	// CVMRole is "auto" or a role name; "" = not asked.
+	CVMRole string
+	// RoleARN is assumed with whatever keys were found.
+	RoleARN, RoleSessionName string
 }
 
 // Present reports whether a complete key pair is set.
 func (c Credentials) Present() bool { return c.SecretID != "" && c.SecretKey != "" }
 
+// Available reports whether calls can be signed: a key pair, or a role of
+// the machine that gives temporary keys.
+func (c Credentials) Available() bool { return c.Present() || c.TKEOIDC || c.CVMRole != "" }
+
 // String describes the credentials safely, e.g.
 // "AKID****MPLE (from TENCENTCLOUD_SECRETID)".
 func (c Credentials) String() string {
-	if !c.Present() {
+	var s string
+	switch {
+	case c.Present():
+		s = maskID(c.SecretID) + " (from " + c.Source
+		if c.SessionToken != "" {
+			s += ", with session token"
+		}
+		s += ")"
+	case c.TKEOIDC:
+		s = "temporary keys of the TKE OIDC role (TKE_ROLE_ARN), fetched at the first call"
+	case c.CVMRole != "":
+		s = "temporary keys of the CVM instance role (" + c.CVMRole + "), fetched at the first call"
+	default:
 		return "none"
 	}
-	s := maskID(c.SecretID) + " (from " + c.Source
-	if c.SessionToken != "" {
-		s += ", with session token"
+	if c.RoleARN != "" {
+		s += ", assuming the role " + c.RoleARN
 	}
-	return s + ")"
+	return s
 }
 
 // GoString keeps %#v from printing the key.
@@ -179,6 +208,19 @@ func (l *loader) credentialsFile() (candidate, bool) {
 	}
 	return candidate{source: source, id: sec["secret_id"], key: sec["secret_key"], token: sec["token"],
 		idName: "secret_id in " + path, keyName: "secret_key in " + path, tokenName: "token in " + path}, true
+}
+
+// applyTKE notes a TKE OIDC identity; the SDK reads its variables itself,
+// and names the one missing at the first call, but a partial set is worth a
+// warning at startup.
+func applyTKE(l *loader, v value) error {
+	l.cfg.Credentials.TKEOIDC = true
+	for _, n := range []string{"TKE_REGION", "TKE_PROVIDER_ID", "TKE_WEB_IDENTITY_TOKEN_FILE"} {
+		if strings.TrimSpace(l.src.Getenv(n)) == "" {
+			l.warnf("%s is set but %s is not: the TKE OIDC identity will fail (TKE's pod identity sets all four)", v.where, n)
+		}
+	}
+	return nil
 }
 
 func settingByName(name string) setting {

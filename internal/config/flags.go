@@ -9,7 +9,8 @@ import (
 )
 
 // boolFlags are the settings whose flag may be given without a value.
-var boolFlags = map[string]bool{"read-only": true, "cloud-mode": true, "sandbox": true}
+var boolFlags = map[string]bool{"read-only": true, "cloud-mode": true, "sandbox": true,
+	"single-instance": true, "http-local-actions": true}
 
 // rawFlag keeps a flag's text: Load parses it with the same rules and error
 // messages as the environment variable it mirrors.

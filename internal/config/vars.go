@@ -106,6 +106,27 @@ var settings = []setting{
 		noFile: true},
 	{EnvVar: EnvVar{Name: envCredentialsFile, Default: "~/.tencentcloud/credentials",
 		Description: "INI credentials file read when the variables above are unset: [default] secret_id, secret_key, token"}},
+	{EnvVar: EnvVar{Name: "TKE_ROLE_ARN",
+		Description: "with TKE_REGION, TKE_PROVIDER_ID and TKE_WEB_IDENTITY_TOKEN_FILE (set by TKE's pod identity): when no key pair is set, temporary keys of this role through the pod's OIDC token, refreshed before they expire"},
+		apply: applyTKE, noFile: true},
+	{EnvVar: EnvVar{Name: "CLOUDBASE_MCP_CVM_ROLE", Flag: "cvm-role",
+		Description: "when no key pair is set: temporary keys of the CVM instance role from the metadata server, refreshed before they expire; auto finds the role bound to the instance, or name it"},
+		apply: func(l *loader, v value) error {
+			l.cfg.Credentials.CVMRole = v.raw
+			return nil
+		}},
+	{EnvVar: EnvVar{Name: "TENCENTCLOUD_ROLE_ARN", Flag: "role-arn",
+		Description: "assume this role (STS AssumeRole) with the keys found above; calls use its temporary keys, refreshed before they expire"},
+		apply: func(l *loader, v value) error {
+			l.cfg.Credentials.RoleARN = v.raw
+			return nil
+		}},
+	{EnvVar: EnvVar{Name: "TENCENTCLOUD_ROLE_SESSION_NAME", Flag: "role-session-name", Default: "cloudbase-mcp",
+		Description: "session name of the assumed role (shows in CloudAudit)"},
+		apply: func(l *loader, v value) error {
+			l.cfg.Credentials.RoleSessionName = v.raw
+			return nil
+		}},
 	{EnvVar: EnvVar{Name: envEnvID, Flag: "env-id",
 		Default:     "envId in the workspace's cloudbaserc.json or .cloudbase/project.json",
 		Description: "the CloudBase environment id"},
@@ -155,6 +176,50 @@ var settings = []setting{
 	{EnvVar: EnvVar{Name: "CLOUDBASE_MCP_REQUEST_TIMEOUT", Flag: "request-timeout", Default: shortDuration(DefaultRequestTimeout),
 		Description: "timeout of each upstream API call; Go duration or seconds, greater than 0"},
 		apply: applyRequestTimeout},
+	// Hosted mode: one server for a team or a CI fleet over Streamable HTTP.
+	{EnvVar: EnvVar{Name: "CLOUDBASE_MCP_TRANSPORT", Flag: "transport", Default: TransportStdio,
+		Description: "stdio (one server per user, started by the client) or http (hosted mode: MCP Streamable HTTP for many callers)"},
+		apply: applyTransport},
+	{EnvVar: EnvVar{Name: "CLOUDBASE_MCP_HTTP_ADDR", Flag: "http-addr", Default: "127.0.0.1:8080; 0.0.0.0:8080 when auth is set",
+		Description: "http: host:port to listen on; without auth only a loopback address is accepted"},
+		apply: applyHTTPAddr},
+	{EnvVar: EnvVar{Name: "CLOUDBASE_MCP_HTTP_PATH", Flag: "http-path", Default: DefaultHTTPPath,
+		Description: "http: the MCP endpoint's path (/healthz and /metrics are at the root)"},
+		apply: applyHTTPPath},
+	{EnvVar: EnvVar{Name: "CLOUDBASE_MCP_HTTP_AUTH", Flag: "http-auth", Default: "none (loopback only)",
+		Description: "http: headers (callers send their own keys: X-TencentCloud-SecretId, X-TencentCloud-SecretKey, X-TencentCloud-SessionToken, and env_id in the URL), tokens (Authorization: Bearer from the tokens file; calls use the server's keys), or headers,tokens"},
+		apply: applyHTTPAuth},
+	{EnvVar: EnvVar{Name: "CLOUDBASE_MCP_HTTP_TOKENS_FILE", Flag: "http-tokens-file",
+		Description: "http: JSON list of bearer tokens, each {\"name\", \"sha256\" of the token, optional \"envId\"}"},
+		apply: func(l *loader, v value) error {
+			l.cfg.HTTP.TokensFile = l.absPath(v.raw)
+			return nil
+		}},
+	{EnvVar: EnvVar{Name: "CLOUDBASE_MCP_STATE_KEY",
+		Description: "http: the key (32+ characters, the same on every instance) that signs the requestState of confirmation round trips, so a retry may land on any instance; environment only"},
+		noFile: true, apply: applyStateKey},
+	{EnvVar: EnvVar{Name: "CLOUDBASE_MCP_SINGLE_INSTANCE", Flag: "single-instance", Default: "false",
+		Description: "http: true declares this the only instance: a random CLOUDBASE_MCP_STATE_KEY of the process is then enough"},
+		apply: applyBoolTo(func(c *Config) *bool { return &c.SingleInstance })},
+	{EnvVar: EnvVar{Name: "CLOUDBASE_MCP_HTTP_LOCAL_ACTIONS", Flag: "http-local-actions", Default: "false",
+		Description: "http: true also offers the actions that use this machine's files and processes (init, download, run, stop, localRuns, createAgent, deploy from targetPath); off, the server runs in cloud mode"},
+		apply: applyBoolTo(func(c *Config) *bool { return &c.HTTP.LocalActions })},
+	{EnvVar: EnvVar{Name: "CLOUDBASE_MCP_HTTP_ALLOWED_ORIGINS", Flag: "http-allowed-origins", Default: "loopback origins only",
+		Description: "http: comma list of browser origins allowed to call (Origin header); requests without Origin are not browsers and pass"},
+		apply: applyOrigins},
+	{EnvVar: EnvVar{Name: "CLOUDBASE_MCP_HTTP_RATE_LIMIT", Flag: "http-rate-limit", Default: "20",
+		Description: "http: requests per second per caller (bursts of twice that); beyond it the answer is 429 with Retry-After; 0 disables"},
+		apply: func(l *loader, v value) error { return parseRate(v, &l.cfg.HTTP.RateLimit) }},
+	{EnvVar: EnvVar{Name: "CLOUDBASE_MCP_UPSTREAM_RATE_LIMIT", Flag: "upstream-rate-limit", Default: "20",
+		Description: "Tencent Cloud API calls per second per account and action (the platform's usual limit is 20); calls beyond it wait their turn. Per instance: divide by the instance count. 0 disables"},
+		apply: func(l *loader, v value) error { return parseRate(v, &l.cfg.UpstreamRateLimit) }},
+	{EnvVar: EnvVar{Name: "CLOUDBASE_MCP_HTTP_DRAIN_TIMEOUT", Flag: "http-drain-timeout", Default: shortDuration(DefaultDrainTimeout),
+		Description: "http: on SIGTERM, how long calls in flight get to finish (/healthz answers 503 meanwhile); Go duration or seconds"},
+		apply: func(l *loader, v value) error {
+			d, err := parseDuration(v)
+			l.cfg.HTTP.DrainTimeout = d
+			return err
+		}},
 }
 
 // EnvVars returns the configuration table: every variable the server reads,

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tenant"
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 )
@@ -68,8 +69,18 @@ func (r *Roots) Forget(id string) {
 // OnChanged handles notifications/roots/list_changed: the next call that
 // needs a path asks again.
 func (r *Roots) OnChanged(ctx context.Context, _ mcp.JSONRPCNotification) {
-	r.Forget(SessionID(ctx))
+	r.Forget(rootsKey(ctx))
 	r.logger.Info("the client's roots changed; they are asked again on the next call that uses a path")
+}
+
+// rootsKey is whose roots they are: the session's, and on a hosted server
+// the caller's too. Requests of protocol 2026-07-28 have no session (their
+// key is ""): without the caller in it, one caller's roots would be another's.
+func rootsKey(ctx context.Context) string {
+	if t, ok := tenant.From(ctx); ok {
+		return t.ID + "|" + SessionID(ctx)
+	}
+	return SessionID(ctx)
 }
 
 // Workspace returns the directories paths must stay in: the client's roots
@@ -79,7 +90,7 @@ func (r *Roots) Workspace(ctx context.Context, req mcp.CallToolRequest, fallback
 	if ClientCaps(ctx).Roots == nil {
 		return []string{fallback}, nil
 	}
-	id := SessionID(ctx)
+	id := rootsKey(ctx)
 	// Roots are only taken from an answer to the server's own question.
 	if answer := mcpserver.RootsResponse(req.Params.InputResponses, inputRoots); answer != nil &&
 		r.confirm.Verify(req.Params.RequestState, askRoots, "") {

@@ -1,8 +1,10 @@
 package mcpx
 
 import (
+	"context"
 	"testing"
 
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tenant"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -53,4 +55,18 @@ func TestRootURIs(t *testing.T) {
 		_, err := RootPath(c.uri, c.windows)
 		assert.Error(t, err, c.uri)
 	}
+}
+
+// TestRootsAreTheCallersOwn: requests of 2026-07-28 carry no session, so on
+// a hosted server the roots one caller gave are kept under that caller.
+func TestRootsAreTheCallersOwn(t *testing.T) {
+	r := NewRoots(NewConfirmer(nil, nil), nil)
+	alice := tenant.With(context.Background(), &tenant.Tenant{ID: "k:alice"})
+	bob := tenant.With(context.Background(), &tenant.Tenant{ID: "k:bob"})
+	r.set(rootsKey(alice), []string{"/home/alice/project"})
+	assert.Equal(t, []string{"/home/alice/project"}, r.get(rootsKey(alice)).paths)
+	assert.False(t, r.get(rootsKey(bob)).asked, "bob is asked for his own")
+	assert.False(t, r.get(rootsKey(context.Background())).asked, "nor does a call without a caller see alice's")
+	r.Forget(rootsKey(alice))
+	assert.False(t, r.get(rootsKey(alice)).asked)
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tenant"
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 )
@@ -56,6 +57,9 @@ type Options struct {
 	// is removed from the resulting set. Names are trimmed and lower-cased.
 	Enabled  []string
 	Disabled []string
+	// Middleware wraps every tool call inside the call log and outside the
+	// checks (hosted mode's metrics); the first is the outermost.
+	Middleware []mcpserver.ToolHandlerMiddleware
 }
 
 // Built is the server plus what was decided while building it.
@@ -112,6 +116,11 @@ func New(opts Options, plugins ...Plugin) (*Built, error) {
 		// The first middleware is the outermost: every call is logged,
 		// including those refused by validation.
 		mcpserver.WithToolHandlerMiddleware(logCalls(logger)),
+	}
+	for _, m := range opts.Middleware {
+		srvOpts = append(srvOpts, mcpserver.WithToolHandlerMiddleware(m))
+	}
+	srvOpts = append(srvOpts,
 		mcpserver.WithToolHandlerMiddleware(noticeRefusals(refusals)),
 		mcpserver.WithToolHandlerMiddleware(limitArguments),
 		// Our own schema validation instead of WithInputSchemaValidation: it
@@ -119,7 +128,7 @@ func New(opts Options, plugins ...Plugin) (*Built, error) {
 		// valid keys and values so the model can correct itself.
 		mcpserver.WithToolHandlerMiddleware(validator.middleware),
 		mcpserver.WithToolHandlerMiddleware(markReached),
-	}
+	)
 	if len(tools) > 0 {
 		srvOpts = append(srvOpts, mcpserver.WithToolCapabilities(false))
 	}
@@ -203,6 +212,9 @@ func logCalls(logger *slog.Logger) mcpserver.ToolHandlerMiddleware {
 			res, err := next(ctx, req)
 			action, _ := req.GetArguments()["action"].(string)
 			attrs := []any{"tool", req.Params.Name, "action", action, "ms", time.Since(start).Milliseconds()}
+			if t, ok := tenant.From(ctx); ok {
+				attrs = append(attrs, "caller", t.Label)
+			}
 			switch {
 			case err != nil:
 				logger.Error("tool call failed", append(attrs, "err", err)...)

@@ -3,13 +3,17 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tenant"
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/testutil"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -228,4 +232,36 @@ func (badPlugin) Name() string         { return "bad" }
 func (badPlugin) Instructions() string { return "" }
 func (badPlugin) Tools() []Tool {
 	return []Tool{{Tool: mcp.NewToolWithRawSchema("broken", "d", json.RawMessage(`{"type": 12}`)), Handler: nil, ReadOnly: true}}
+}
+
+// TestMiddlewareSeesEveryCall: Options.Middleware wraps the checks, so it
+// hears refused calls too; the call log names the caller, never its keys.
+func TestMiddlewareSeesEveryCall(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	mw := func(next mcpserver.ToolHandlerFunc) mcpserver.ToolHandlerFunc {
+		return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			res, err := next(ctx, req)
+			mu.Lock()
+			seen = append(seen, fmt.Sprintf("%v:%v", req.GetArguments()["action"], res.IsError))
+			mu.Unlock()
+			return res, err
+		}
+	}
+	var logs testutil.Buffer
+	b, err := New(Options{Middleware: []mcpserver.ToolHandlerMiddleware{mw},
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}, &fakePlugin{name: "x"})
+	require.NoError(t, err)
+	c := newClient(t, b)
+	call(t, c, "xRead", map[string]any{"action": "list"})
+	call(t, c, "xRead", map[string]any{"action": "bogus"})
+	assert.Equal(t, []string{"list:false", "bogus:true"}, seen)
+
+	// A tenant in the call's context is named in the call log.
+	tn := &tenant.Tenant{ID: "k:1", Label: "AKID****0001", SecretID: "AKIDexampleSecret0001", SecretKey: "never-logged"}
+	ctx := tenant.With(context.Background(), tn)
+	msg := `{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"xRead","arguments":{"action":"list"}}}`
+	_ = b.Server.HandleMessage(ctx, []byte(msg))
+	assert.Contains(t, logs.String(), "caller=AKID****0001")
+	assert.NotContains(t, logs.String(), "never-logged")
 }

@@ -38,6 +38,9 @@ func (c Credential) Present() bool { return c.SecretID != "" && c.SecretKey != "
 // in ap-shanghai with the defaults below.
 type Options struct {
 	Credential Credential
+	// Source, when set, replaces Credential: the keys of each call come
+	// from it (a role's temporary keys refresh behind it).
+	Source CredentialSource
 	// Region is sent as X-TC-Region; "" means ap-shanghai.
 	Region string
 	// BaseURL replaces both real endpoints (tcbr. and tcb.tencentcloudapi.com)
@@ -64,7 +67,7 @@ type Options struct {
 // SDK client is configured once and each call builds its own request.
 type SDKClient struct {
 	sdk         *common.Client
-	cred        Credential
+	creds       CredentialSource
 	endpoint    string // for messages: "https://<service>.tencentcloudapi.com" or the BaseURL
 	timeout     time.Duration
 	readRetries int
@@ -83,7 +86,7 @@ func NewSDKClient(opts Options) (*SDKClient, error) {
 		return nil, err
 	}
 	c := &SDKClient{
-		cred:        opts.Credential,
+		creds:       opts.Source,
 		endpoint:    "https://<service>.tencentcloudapi.com",
 		timeout:     opts.Timeout,
 		readRetries: opts.ReadRetries,
@@ -92,6 +95,9 @@ func NewSDKClient(opts Options) (*SDKClient, error) {
 	}
 	if host != "" {
 		c.endpoint = strings.ToLower(scheme) + "://" + host
+	}
+	if c.creds == nil {
+		c.creds = Static(opts.Credential)
 	}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
@@ -131,15 +137,10 @@ func NewSDKClient(opts Options) (*SDKClient, error) {
 	cpf.NetworkFailureMaxRetries = 0    // ditto; never for writes
 	cpf.UnsafeRetryOnConnectionFailure = false
 
-	var cred *common.Credential
-	if opts.Credential.SessionToken != "" {
-		cred = common.NewTokenCredential(opts.Credential.SecretID, opts.Credential.SecretKey, opts.Credential.SessionToken)
-	} else {
-		cred = common.NewCredential(opts.Credential.SecretID, opts.Credential.SecretKey)
-	}
 	// One client serves both services: with Endpoint "" the SDK derives the
-	// host from the request's service; with a BaseURL both share it.
-	c.sdk = common.NewCommonClient(cred, region, cpf)
+	// host from the request's service; with a BaseURL both share it. It reads
+	// the keys from c.creds at each signature.
+	c.sdk = common.NewCommonClient(sdkCredential{c.creds}, region, cpf)
 	base := opts.Transport
 	if base == nil {
 		base = defaultTransport()

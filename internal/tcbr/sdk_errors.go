@@ -20,8 +20,8 @@ import (
 // invoke runs attempts until one succeeds, the error is not retryable, the
 // action is a write, the retry budget is spent, or ctx is done.
 func (c *SDKClient) invoke(ctx context.Context, a api, body []byte) (json.RawMessage, string, int, error) {
-	if !c.cred.Present() {
-		return nil, "", 0, c.noCredentials(a)
+	if _, err := c.creds.Credential(); err != nil {
+		return nil, "", 0, &Error{Kind: KindNoCredential, Action: a.action, Message: err.Error()}
 	}
 	maxAttempts := 1
 	if a.read {
@@ -84,22 +84,6 @@ func ctxError(a api, ctx context.Context, what string, last *Error) *Error {
 		e.Code, e.RequestId = last.Code, last.RequestId
 	}
 	return e
-}
-
-func (c *SDKClient) noCredentials(a api) *Error {
-	var missing []string
-	if c.cred.SecretID == "" {
-		missing = append(missing, "TENCENTCLOUD_SECRETID")
-	}
-	if c.cred.SecretKey == "" {
-		missing = append(missing, "TENCENTCLOUD_SECRETKEY")
-	}
-	return &Error{
-		Kind: KindNoCredential, Action: a.action,
-		Message: "no Tencent Cloud credentials (" + strings.Join(missing, " and ") + " not set): " +
-			"set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY (plus TENCENTCLOUD_SESSIONTOKEN for temporary keys), " +
-			"or set CLOUDBASE_MCP_SANDBOX=true to use the local emulator",
-	}
 }
 
 // classify turns whatever Send returned into one *Error. ctx is the caller's,
@@ -219,7 +203,8 @@ func parseErrorBody(msg string) string {
 // server output. Too-short values are skipped (they would mangle the text and
 // are not real keys).
 func (c *SDKClient) redact(s string) string {
-	for _, secret := range []string{c.cred.SecretKey, c.cred.SessionToken} {
+	cred, _ := c.creds.Credential()
+	for _, secret := range []string{cred.SecretKey, cred.SessionToken} {
 		if len(secret) >= 6 {
 			s = strings.ReplaceAll(s, secret, "[redacted]")
 		}

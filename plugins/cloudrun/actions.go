@@ -17,7 +17,9 @@ type queryAction struct {
 	// service: the action reads one service (detailServerName), whose name
 	// is checked before anything else.
 	service bool
-	// local: the action needs no cloud env (no credentials either).
+	// local: the action needs no cloud env (no credentials either): it
+	// serves local development, which a hosted server in cloud mode does
+	// not offer (cloudmode.go).
 	local bool
 	run   func(p *Plugin, ctx context.Context, envID string, a *QueryArgs) (any, error)
 }
@@ -50,7 +52,10 @@ type manageAction struct {
 	// paths reports whether the call reaches the local file system, so the
 	// workspace roots are resolved first.
 	paths func(a *ManageArgs) bool
-	run   func(p *Plugin, ctx context.Context, c *call) (any, error)
+	// host: the action changes this machine's processes; a hosted server in
+	// cloud mode does not offer it (cloudmode.go).
+	host bool
+	run  func(p *Plugin, ctx context.Context, c *call) (any, error)
 }
 
 func always(*ManageArgs) bool { return true }
@@ -65,7 +70,7 @@ var manageActions = []manageAction{
 	{name: "updateConfig", run: (*Plugin).manageUpdateConfig},
 	{name: "initEnv", noService: true, run: (*Plugin).manageInitEnv},
 	{name: "traffic", run: (*Plugin).manageTraffic},
-	{name: "stop", run: (*Plugin).manageStop},
+	{name: "stop", host: true, run: (*Plugin).manageStop},
 }
 
 func queryActionNamed(name string) (*queryAction, bool) {
@@ -116,6 +121,9 @@ func (p *Plugin) query(ctx context.Context, req mcp.CallToolRequest) (any, error
 		return nil, err
 	}
 	action, _ := queryActionNamed(args.Action) // bind checked it
+	if !p.queryOffered(action) {
+		return nil, notOffered(action.name, p.OfferedQueryActions())
+	}
 	if action.local {
 		return action.run(p, ctx, "", args)
 	}
@@ -151,6 +159,9 @@ func (p *Plugin) handleManage(ctx context.Context, req mcp.CallToolRequest) (*mc
 
 func (p *Plugin) manage(ctx context.Context, req mcp.CallToolRequest, args *ManageArgs) (any, error) {
 	action, _ := manageActionNamed(args.Action) // bind checked it
+	if !p.manageOffered(action) {
+		return nil, notOffered(action.name, p.OfferedManageActions())
+	}
 	// serverName is checked before credentials: the caller fixes it first.
 	if !action.noService {
 		if err := checkServerName("serverName", args.ServerName); err != nil {
@@ -158,6 +169,9 @@ func (p *Plugin) manage(ctx context.Context, req mcp.CallToolRequest, args *Mana
 		}
 	}
 	if action.paths != nil && action.paths(args) {
+		if p.cloudMode {
+			return nil, p.localFiles(args)
+		}
 		roots, err := p.roots.Workspace(ctx, req, p.configuredWorkspace())
 		if err != nil {
 			return nil, err

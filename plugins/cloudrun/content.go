@@ -30,8 +30,11 @@ const (
 func (p *Plugin) Prompts() []server.Prompt {
 	out := make([]server.Prompt, 0, len(skill.Workflows))
 	for _, w := range skill.Workflows {
+		if p.cloudMode && w.Local {
+			continue // a hosted server offers neither init nor run
+		}
 		opts := []mcp.PromptOption{mcp.WithPromptDescription(w.Description)}
-		for _, a := range w.Args {
+		for _, a := range p.promptArgs(w) {
 			argOpts := []mcp.ArgumentOption{mcp.ArgumentDescription(a.Description)}
 			if a.Required {
 				argOpts = append(argOpts, mcp.RequiredArgument())
@@ -47,11 +50,11 @@ func (p *Plugin) Prompts() []server.Prompt {
 
 func (p *Plugin) renderPrompt(_ context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
 	w, ok := skill.Find(req.Params.Name)
-	if !ok {
+	if !ok || (p.cloudMode && w.Local) {
 		return nil, fmt.Errorf("no prompt named %q", req.Params.Name)
 	}
 	args := req.Params.Arguments
-	for _, a := range w.Args {
+	for _, a := range p.promptArgs(w) {
 		if a.Required && strings.TrimSpace(args[a.Name]) == "" {
 			return nil, fmt.Errorf("prompt %s needs the argument %s: %s", w.Name, a.Name, a.Description)
 		}
@@ -67,6 +70,27 @@ func (p *Plugin) renderPrompt(_ context.Context, req mcp.GetPromptRequest) (*mcp
 	return mcp.NewGetPromptResult(w.Title, []mcp.PromptMessage{
 		mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(w.Render(args))),
 	}), nil
+}
+
+// promptArgs are the workflow's arguments as this server offers them: a
+// hosted server reads no local project, so targetPath goes and imageUrl is
+// required.
+func (p *Plugin) promptArgs(w skill.Workflow) []skill.Argument {
+	if !p.cloudMode {
+		return w.Args
+	}
+	out := make([]skill.Argument, 0, len(w.Args))
+	for _, a := range w.Args {
+		switch a.Name {
+		case "targetPath":
+			continue
+		case "imageUrl":
+			a.Required = true
+			a.Description = "The image to deploy (this server is hosted: it deploys images, it does not build projects)."
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 // completeArgument proposes values the server knows: service names from

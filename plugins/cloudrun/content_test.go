@@ -177,3 +177,46 @@ func TestTogglesApplyToPromptsAndResources(t *testing.T) {
 	assert.Nil(t, init.Capabilities.Resources)
 	assert.False(t, strings.Contains(init.Instructions, "PORT"), "nor its instructions")
 }
+
+// TestHostedContentOffersOnlyWhatItServes: a hosted server reads no local
+// project, so its instructions, prompts and prompt arguments name images,
+// never init, run or targetPath, and a deploy prompt without an image is
+// refused with what to give.
+func TestHostedContentOffersOnlyWhatItServes(t *testing.T) {
+	h := newHarness(t, inCloudMode())
+	ctx := context.Background()
+	c, err := client.NewInProcessClient(serverOf(t, h, false))
+	require.NoError(t, err)
+	require.NoError(t, c.Start(ctx))
+	res, err := c.Initialize(ctx, mcp.InitializeRequest{Params: mcp.InitializeParams{ProtocolVersion: mcp.ProtocolVersion20251125}})
+	require.NoError(t, err)
+	assert.Contains(t, res.Instructions, "imageUrl")
+	assert.NotContains(t, res.Instructions, "run locally")
+	assert.LessOrEqual(t, tokens(t, res.Instructions), 170)
+
+	list, err := c.ListPrompts(ctx, mcp.ListPromptsRequest{})
+	require.NoError(t, err)
+	names := []string{}
+	for _, p := range list.Prompts {
+		names = append(names, p.Name)
+		for _, a := range p.Arguments {
+			assert.NotEqual(t, "targetPath", a.Name, p.Name)
+			if a.Name == "imageUrl" {
+				assert.True(t, a.Required, p.Name)
+			}
+		}
+	}
+	assert.Equal(t, []string{"deploy-project", "diagnose-service", "release-safely"}, names)
+
+	_, err = c.GetPrompt(ctx, mcp.GetPromptRequest{Params: mcp.GetPromptParams{Name: "start-service", Arguments: map[string]string{"serverName": "svc-a"}}})
+	require.Error(t, err, "start-service needs init and run")
+	_, err = c.GetPrompt(ctx, mcp.GetPromptRequest{Params: mcp.GetPromptParams{Name: "deploy-project", Arguments: map[string]string{"serverName": "svc-a"}}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "imageUrl")
+
+	got, err := c.GetPrompt(ctx, mcp.GetPromptRequest{Params: mcp.GetPromptParams{Name: "release-safely", Arguments: map[string]string{"serverName": "svc-a", "imageUrl": "ccr.ccs.tencentyun.com/demo/app:2"}}})
+	require.NoError(t, err)
+	text := got.Messages[0].Content.(mcp.TextContent).Text
+	assert.Contains(t, text, `"imageUrl":"ccr.ccs.tencentyun.com/demo/app:2"`)
+	assert.NotContains(t, text, "targetPath")
+}

@@ -79,7 +79,7 @@ func (p *Plugin) manageUpdateConfig(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, upstreamFailure("change the config of "+svc, err, svc)
 	}
-	p.invalidateService(envID, svc)
+	p.invalidateService(ctx, envID, svc)
 	out.ConfigApplied = &ConfigApplied{TaskID: resp.TaskId, RequestID: resp.RequestId}
 	p.verifyConfig(ctx, envID, svc, changes, out)
 	return out, nil

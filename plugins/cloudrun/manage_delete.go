@@ -58,7 +58,7 @@ func (p *Plugin) manageDelete(ctx context.Context, c *call) (any, error) {
 		// getManageTask next step.
 		return nil, upstreamFailure("delete "+svc, err, svc)
 	}
-	p.invalidateService(envID, svc)
+	p.invalidateService(ctx, envID, svc)
 	if result := strings.ToLower(resp.Result); result == "failed" || result == "fail" {
 		return nil, &failure{
 			Kind: kindUpstream, What: "Delete of " + svc + " was refused", Why: "the platform answered Result " + resp.Result, RequestID: resp.RequestId,

@@ -146,7 +146,7 @@ func (p *Plugin) startDeploy(ctx context.Context, prog *mcpx.Progress, plan *dep
 	if err != nil {
 		return 0, p.writeFailed(plan, err)
 	}
-	p.invalidateService(plan.envID, plan.svc)
+	p.invalidateService(ctx, plan.envID, plan.svc)
 	mcpx.Notify(ctx, PluginName, fmt.Sprintf("%s: %s deploy accepted in env %s (task %d, %s release)", plan.svc, out.Operation, plan.envID, taskID, plan.releaseType))
 	out.TaskID, out.RequestID, out.Status = &taskID, requestID, "deploying"
 	return taskID, nil

@@ -61,7 +61,7 @@ func (p *Plugin) manageInitEnv(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, upstreamFailure("open CloudRun on env "+envID, err, "")
 	}
-	p.invalidateLists(envID)
+	p.invalidateLists(ctx, envID)
 	out := &initEnvResult{EnvID: envID, Created: true, PackageType: pkgType, TranID: resp.TranId, RequestID: resp.RequestId}
 	// Opening takes seconds: wait for it, within bounds, so the next deploy works.
 	err = clock.Poll(ctx, p.clock, clock.Backoff{First: 500 * time.Millisecond, Max: 3 * time.Second, Factor: 1.5, Budget: envOpenWait},

@@ -94,7 +94,7 @@ func (p *Plugin) rollback(ctx context.Context, envID string, a *ManageArgs, task
 	if err != nil {
 		return nil, upstreamFailure("roll back "+svc, err, svc)
 	}
-	p.invalidateService(envID, svc)
+	p.invalidateService(ctx, envID, svc)
 	out.Message = fmt.Sprintf("Rolled back task %d: traffic returns to %s.", t.Id, orDash(t.PreVersionName))
 	if grayOpen(task) {
 		out.Message = fmt.Sprintf("The gray release was closed: %s keeps 100 %% and candidate %s is abandoned (kept at 0 %%).", t.PreVersionName, t.VersionName)
@@ -133,7 +133,7 @@ func (p *Plugin) shiftTraffic(ctx context.Context, envID string, a *ManageArgs, 
 	if err != nil {
 		return nil, upstreamFailure(a.TrafficOp+" traffic on "+svc, err, svc)
 	}
-	p.invalidateService(envID, svc)
+	p.invalidateService(ctx, envID, svc)
 	out.RequestID = resp.RequestId
 	if a.TrafficOp == "set" {
 		out.StablePercent, out.CanaryPercent = a.StablePercent, a.CanaryPercent

@@ -9,6 +9,7 @@
 package cloudrun
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -49,6 +50,17 @@ type Deps struct {
 	// RunLogDir holds the logs of local runs; "" = the user's private cache
 	// directory.
 	RunLogDir string
+	// StateKey signs the requestState of confirmation round trips; every
+	// instance behind one endpoint must share it. nil = a random key of
+	// this process.
+	StateKey []byte
+	// CloudMode: the server runs for remote callers (hosted, over HTTP), so
+	// the actions that use this machine's files and processes are not
+	// offered (cloudmode.go).
+	CloudMode bool
+	// CacheObserver hears every cached read's outcome, by cache (metrics);
+	// nil = nobody.
+	CacheObserver func(cacheName string, o cache.Outcome)
 }
 
 // Plugin implements server.Plugin.
@@ -66,6 +78,10 @@ type Plugin struct {
 	confirm *mcpx.Confirmer
 	roots   *mcpx.Roots
 	caches  caches
+
+	cloudMode bool
+	// tenantEnvs: the env found for each hosted caller's account.
+	tenantEnvs *cache.Cache[string]
 
 	envMu       sync.Mutex
 	resolvedEnv string // env found by DescribeCloudRunEnvs when none is configured
@@ -105,8 +121,8 @@ func New(d Deps) *Plugin {
 	if w.first <= 0 {
 		w.first = 300 * time.Millisecond
 	}
-	confirm := mcpx.NewConfirmer(nil, logger)
-	return &Plugin{
+	confirm := mcpx.NewConfirmer(d.StateKey, logger)
+	p := &Plugin{
 		cfg: d.Config, client: d.Client, log: logger, clock: clk, http: hc, transfer: d.Transfer, waits: w,
 		auditor: &auditLog{path: d.Config.AuditLog},
 		runs:    localrun.NewManager(d.RunLogDir, logger.With("component", "localrun")),
@@ -117,20 +133,33 @@ func New(d Deps) *Plugin {
 			details:   cache.New[*detailData](clk),
 			templates: cache.New[[]template](clk),
 		},
+		cloudMode:  d.CloudMode,
+		tenantEnvs: cache.New[string](clk),
 	}
+	if d.CacheObserver != nil {
+		p.caches.lists.Observe(func(o cache.Outcome) { d.CacheObserver("list", o) })
+		p.caches.details.Observe(func(o cache.Outcome) { d.CacheObserver("detail", o) })
+		p.caches.templates.Observe(func(o cache.Outcome) { d.CacheObserver("templates", o) })
+	}
+	return p
 }
 
 // Name implements server.Plugin.
 func (p *Plugin) Name() string { return PluginName }
 
 // Instructions implements server.Plugin.
-func (p *Plugin) Instructions() string { return skill.Instructions }
+func (p *Plugin) Instructions() string {
+	if p.cloudMode {
+		return skill.HostedInstructions
+	}
+	return skill.Instructions
+}
 
 // Tools implements server.Plugin.
 func (p *Plugin) Tools() []server.Tool {
 	return []server.Tool{
-		{Tool: queryTool(), Handler: p.handleQuery, ReadOnly: true},
-		{Tool: manageTool(), Handler: p.handleManage, ReadOnly: false, Refused: p.auditRefused},
+		{Tool: publish(queryTool(), QueryActions(), p.OfferedQueryActions(), ""), Handler: p.handleQuery, ReadOnly: true},
+		{Tool: publish(manageTool(), ManageActions(), p.OfferedManageActions(), cloudDeployNote), Handler: p.handleManage, ReadOnly: false, Refused: p.auditRefused},
 	}
 }
 
@@ -151,21 +180,23 @@ var (
 	_ server.NotificationPlugin = (*Plugin)(nil)
 )
 
-// cacheKey scopes a key by region, env and credential identity.
-func (p *Plugin) cacheKey(envID string, parts ...string) string {
-	return cache.Key(p.cfg.Region, envID, p.cfg.Credentials.SecretID, parts...)
+// cacheKey scopes a key by region, env and the caller's identity (tenancy.go).
+func (p *Plugin) cacheKey(ctx context.Context, envID string, parts ...string) string {
+	return cache.Key(p.cfg.Region, envID, p.identity(ctx), parts...)
 }
 
 // invalidateService drops what a write to one service makes stale: every
-// list page of the env and that service's detail.
-func (p *Plugin) invalidateService(envID, serverName string) {
-	p.invalidateLists(envID)
-	p.caches.details.Delete(p.cacheKey(envID, "detail", serverName))
+// list page of the env and that service's detail. Entries other callers
+// keep of the same env expire with their TTL: a write by one caller never
+// reaches into another's cache.
+func (p *Plugin) invalidateService(ctx context.Context, envID, serverName string) {
+	p.invalidateLists(ctx, envID)
+	p.caches.details.Delete(p.cacheKey(ctx, envID, "detail", serverName))
 }
 
 // invalidateLists drops every cached list page of the env.
-func (p *Plugin) invalidateLists(envID string) {
-	p.caches.lists.DeletePrefix(cache.ScopePrefix(p.cfg.Region, envID, p.cfg.Credentials.SecretID, "list"))
+func (p *Plugin) invalidateLists(ctx context.Context, envID string) {
+	p.caches.lists.DeletePrefix(cache.ScopePrefix(p.cfg.Region, envID, p.identity(ctx), "list"))
 }
 
 // configuredWorkspace is the workspace when the client offers no roots.

@@ -43,7 +43,7 @@ type detailResult struct {
 
 func (p *Plugin) queryDetail(ctx context.Context, envID string, a *QueryArgs) (any, error) {
 	name := a.service()
-	d, outcome, err := p.caches.details.GetOrLoad(ctx, p.cacheKey(envID, "detail", name), p.cfg.CacheTTL.Detail, a.Refresh,
+	d, outcome, err := p.caches.details.GetOrLoad(ctx, p.cacheKey(ctx, envID, "detail", name), p.cfg.CacheTTL.Detail, a.Refresh,
 		func(ctx context.Context) (*detailData, bool, error) {
 			d, err := p.fetchDetail(ctx, envID, name)
 			if err != nil {

@@ -47,7 +47,7 @@ func (p *Plugin) queryList(ctx context.Context, envID string, a *QueryArgs) (any
 	if a.PageNum != nil {
 		pageNum = *a.PageNum
 	}
-	key := p.cacheKey(envID, "list", fmt.Sprint(pageSize), fmt.Sprint(pageNum), a.ServerType, a.ServerName)
+	key := p.cacheKey(ctx, envID, "list", fmt.Sprint(pageSize), fmt.Sprint(pageNum), a.ServerType, a.ServerName)
 	page, outcome, err := p.caches.lists.GetOrLoad(ctx, key, p.cfg.CacheTTL.List, a.Refresh,
 		func(ctx context.Context) (*listPage, bool, error) {
 			pg, err := p.fetchList(ctx, envID, pageSize, pageNum, a.ServerName, a.ServerType)

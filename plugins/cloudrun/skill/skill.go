@@ -23,12 +23,22 @@ const Instructions = "CloudRun rules: a service listens on the PORT env var (fun
 	"init, run locally, deploy (dryRun first), follow nextStep to the logs, verify with detail. Destructive actions need " +
 	"the user's consent. The resource cloudrun://guide has the details."
 
+// HostedInstructions replace Instructions on a hosted (HTTP) server, which
+// reaches no local files: it deploys images, it does not build projects.
+const HostedInstructions = "CloudRun rules: a service listens on the PORT env var, keeps no state between requests " +
+	"(data goes to a database or storage), and does no work outside requests. Mem is 2 x Cpu. Open PUBLIC access only " +
+	"for web front ends; mini programs use MINIAPP. Secrets go in EnvParams; a VPC database needs VpcConf from the " +
+	"user, never guessed. This server is hosted: it deploys existing images (imageUrl) and cannot read local " +
+	"projects. Workflow: envStatus (initEnv on a new env), deploy with imageUrl (dryRun first), follow nextStep to the " +
+	"logs, verify with detail. Destructive actions need the user's consent. The resource cloudrun://guide has the details."
+
 // Workflow is a prompt: a short, parameterised workflow over the tools.
 type Workflow struct {
 	Name        string
 	Title       string
 	Description string
 	Writes      bool       // drives write tools
+	Local       bool       // needs the local actions (init, run): not offered by a hosted server
 	Args        []Argument // in order
 	render      func(a map[string]string) string
 }
@@ -45,7 +55,7 @@ func (w Workflow) Render(args map[string]string) string { return strings.TrimSpa
 // Workflows are the prompts, in the order they are listed.
 var Workflows = []Workflow{
 	{
-		Name: "start-service", Title: "Start a new CloudRun service", Writes: true,
+		Name: "start-service", Title: "Start a new CloudRun service", Writes: true, Local: true,
 		Description: "Create a service from a template, run it locally, deploy it and check it answers.",
 		Args: []Argument{
 			{"serverName", "Name of the new service.", true},
