@@ -76,8 +76,27 @@ else
   echo "ok   claude mcp list control: $control"
 fi
 
+# The server's prompts as slash commands. A print-mode session writes its
+# "system init" message (tools, MCP servers, slash commands) before it asks
+# any model; without an account it then stops at once, offline.
+timeout 120 claude -p --output-format stream-json --verbose "list the CloudRun services" >"$tmp/init.jsonl" 2>&1 || true
+prompts=$(node -e '
+  const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n");
+  const init = lines.map((l) => { try { return JSON.parse(l); } catch { return null; } })
+    .find((m) => m && m.type === "system" && m.subtype === "init");
+  if (!init) process.exit(1);
+  console.log((init.slash_commands || []).filter((c) => c.startsWith("mcp__cloudbase-sandbox__")).sort().join(" "));
+' "$tmp/init.jsonl" || true)
+want="mcp__cloudbase-sandbox__deploy-project mcp__cloudbase-sandbox__diagnose-service mcp__cloudbase-sandbox__release-safely mcp__cloudbase-sandbox__start-service"
+if [[ "$prompts" == "$want" ]]; then
+  echo "ok   claude slash commands from the server's prompts: $prompts"
+else
+  fail "claude does not list the server's prompts as slash commands: got '${prompts:-<no init message>}', want '$want'"
+  head -c 2000 "$tmp/init.jsonl" | sed 's/^/     | /'
+fi
+
 if [[ $failures -ne 0 ]]; then
   echo "claude.sh: $failures check(s) failed against $bin" >&2
   exit 1
 fi
-echo "claude.sh: Claude Code connects to cloudbase-mcp"
+echo "claude.sh: Claude Code connects to cloudbase-mcp and lists its prompts"

@@ -16,7 +16,12 @@ import { pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import {
+  CompleteResultSchema,
   ElicitRequestSchema,
+  GetPromptResultSchema,
+  ListPromptsResultSchema,
+  ListResourceTemplatesResultSchema,
+  ReadResourceResultSchema,
   ListRootsRequestSchema,
   ListToolsResultSchema,
   LoggingMessageNotificationSchema,
@@ -472,6 +477,96 @@ check('roots', async (ctx) => {
   const moved = path.join(dirB, 'moved');
   assert(fs.existsSync(moved), `${moved} does not exist after init (projectDir ${JSON.stringify(r3.structuredContent?.projectDir)})`);
   return `roots/list asked ${rootsAsked} time(s)`;
+});
+
+// The skill inside the server: instructions, prompts, completions and resources.
+
+const EXPECTED_PROMPTS = ['deploy-project', 'diagnose-service', 'release-safely', 'start-service'];
+
+check('instructions-and-prompts', async (ctx) => {
+  const { client, tap } = await openSession(ctx);
+  const instructions = client.getInstructions() ?? '';
+  for (const rule of ['PORT', 'Mem is 2 x Cpu', 'VpcConf', 'cloudrun://guide']) {
+    assert(instructions.includes(rule), `the initialize instructions lack ${JSON.stringify(rule)}: ${short(instructions)}`);
+  }
+  const caps = client.getServerCapabilities() ?? {};
+  assert(caps.prompts && caps.resources && caps.completions, `capabilities lack prompts, resources or completions: ${short(caps)}`);
+  const listed = await client.listPrompts(undefined, { timeout: CHECK_TIMEOUT_MS });
+  const raw = tap.lastResponseTo('prompts/list');
+  assert(ListPromptsResultSchema.safeParse(raw?.result).success, `prompts/list does not parse: ${short(raw)}`);
+  const names = listed.prompts.map((p) => p.name).sort();
+  assert(isDeepStrictEqual(names, EXPECTED_PROMPTS), `prompts are ${JSON.stringify(names)}, want ${JSON.stringify(EXPECTED_PROMPTS)}`);
+  const sizes = [];
+  for (const p of listed.prompts) {
+    assert(p.description, `prompt ${p.name} has no description`);
+    const serverName = p.arguments?.find((a) => a.name === 'serverName');
+    assert(serverName?.required === true, `prompt ${p.name}: serverName is not a required argument: ${short(p.arguments)}`);
+    const got = await client.getPrompt({ name: p.name, arguments: { serverName: 'hello-api' } }, { timeout: CHECK_TIMEOUT_MS });
+    const rawGet = tap.lastResponseTo('prompts/get');
+    assert(GetPromptResultSchema.safeParse(rawGet?.result).success, `prompts/get ${p.name} does not parse: ${short(rawGet)}`);
+    const text = got.messages?.[0]?.content?.text ?? '';
+    assert(text.includes('"hello-api"'), `prompt ${p.name} does not name the service it was given: ${short(text)}`);
+    assert(text.includes('CloudRun'), `prompt ${p.name} is not a CloudRun workflow: ${short(text)}`);
+    sizes.push(`${p.name} ${text.length} chars`);
+  }
+  let refused = false;
+  try {
+    await client.getPrompt({ name: 'diagnose-service', arguments: {} }, { timeout: CHECK_TIMEOUT_MS });
+  } catch (err) {
+    refused = errString(err).includes('serverName');
+  }
+  assert(refused, 'prompts/get without a required argument was not refused naming it');
+  return `instructions ${instructions.length} chars; ${sizes.join(', ')}`;
+});
+
+check('completions', async (ctx) => {
+  const { client, tap } = await openSession(ctx);
+  const svc = await client.complete(
+    { ref: { type: 'ref/prompt', name: 'diagnose-service' }, argument: { name: 'serverName', value: 'hel' } },
+    { timeout: CHECK_TIMEOUT_MS },
+  );
+  assert(CompleteResultSchema.safeParse(tap.lastResponseTo('completion/complete')?.result).success, 'completion/complete does not parse');
+  const values = svc.completion?.values ?? [];
+  assert(values.includes('hello-api'), `serverName completion for "hel" is ${short(values)}, want hello-api among them`);
+  assert(values.every((v) => v.startsWith('hel')), `serverName completion has values not starting with "hel": ${short(values)}`);
+  const tpl = await client.complete(
+    { ref: { type: 'ref/prompt', name: 'start-service' }, argument: { name: 'mode', value: '' } },
+    { timeout: CHECK_TIMEOUT_MS },
+  );
+  assert(isDeepStrictEqual([...(tpl.completion?.values ?? [])].sort(), ['container', 'function']), `mode completion is ${short(tpl.completion)}`);
+  const byUri = await client.complete(
+    { ref: { type: 'ref/resource', uri: 'cloudrun://services/{name}' }, argument: { name: 'name', value: 'hello' } },
+    { timeout: CHECK_TIMEOUT_MS },
+  );
+  assert((byUri.completion?.values ?? []).includes('hello-api'), `the resource template's name completion is ${short(byUri.completion)}`);
+  return `serverName "hel" → ${JSON.stringify(values)}`;
+});
+
+check('resources', async (ctx) => {
+  const { client, tap } = await openSession(ctx);
+  const listed = await client.listResources(undefined, { timeout: CHECK_TIMEOUT_MS });
+  assert(listed.resources.some((r) => r.uri === 'cloudrun://guide'), `resources/list lacks cloudrun://guide: ${short(listed)}`);
+  const guide = await client.readResource({ uri: 'cloudrun://guide' }, { timeout: CHECK_TIMEOUT_MS });
+  assert(ReadResourceResultSchema.safeParse(tap.lastResponseTo('resources/read')?.result).success, 'resources/read does not parse');
+  const md = guide.contents?.[0];
+  assert(md?.mimeType === 'text/markdown' && md.text.includes('PORT'), `the guide is not the markdown guide: ${short(md)}`);
+  const templates = await client.listResourceTemplates(undefined, { timeout: CHECK_TIMEOUT_MS });
+  assert(ListResourceTemplatesResultSchema.safeParse(tap.lastResponseTo('resources/templates/list')?.result).success, 'resources/templates/list does not parse');
+  const uris = templates.resourceTemplates.map((t) => t.uriTemplate).sort();
+  assert(isDeepStrictEqual(uris, ['cloudrun://services/{name}', 'cloudrun://services/{name}/deploy-log']), `resource templates are ${short(uris)}`);
+  const detail = await client.readResource({ uri: 'cloudrun://services/hello-api' }, { timeout: CHECK_TIMEOUT_MS });
+  const body = JSON.parse(detail.contents?.[0]?.text ?? 'null');
+  const viaTool = expectOk(await call(client, 'queryCloudRun', { action: 'detail', detailServerName: 'hello-api' }), 'detail hello-api');
+  assert(body?.service?.name === 'hello-api' || JSON.stringify(body).includes('"hello-api"'), `the service resource is not hello-api's detail: ${short(body)}`);
+  assert(isDeepStrictEqual(Object.keys(body).sort(), Object.keys(viaTool.structuredContent).sort()), `the resource's keys ${short(Object.keys(body))} differ from detail's ${short(Object.keys(viaTool.structuredContent))}`);
+  let missing = '';
+  try {
+    await client.readResource({ uri: 'cloudrun://services/no-such-svc' }, { timeout: CHECK_TIMEOUT_MS });
+  } catch (err) {
+    missing = errString(err);
+  }
+  assert(missing !== '', 'reading a missing service resource did not fail');
+  return `guide ${md.text.length} chars; hello-api detail ${detail.contents[0].text.length} bytes`;
 });
 
 check('unknown-tool', async (ctx) => {
