@@ -232,8 +232,8 @@ func (s *Server) endpoint(next http.Handler) http.Handler {
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		start := time.Now()
 		if m := s.opts.Metrics; m != nil {
-			m.httpInFlight.Inc()
-			defer m.httpInFlight.Dec()
+			m.httpInFlight.add(1)
+			defer m.httpInFlight.add(-1)
 		}
 		entry := &accessEntry{}
 		defer func() { s.logAccess(r, rec, entry, time.Since(start)) }()
@@ -280,7 +280,7 @@ func (s *Server) serveEndpoint(w *recorder, r *http.Request, entry *accessEntry,
 	}
 	if ok, wait := s.limits.Allow(caller); !ok {
 		if s.opts.Metrics != nil {
-			s.opts.Metrics.rateLimited.Inc()
+			s.opts.Metrics.rateLimited.add(1)
 		}
 		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
 		s.refuse(w, http.StatusTooManyRequests, "rate limit: too many requests from this caller; retry after the Retry-After seconds")
