@@ -22,23 +22,11 @@ import (
 // committed, so secrets stay in the environment or the credentials file
 // whose only job is to hold them.
 func (l *loader) readConfigFile() error {
-	path, where := "", ""
-	switch {
-	case strings.TrimSpace(l.flags[flagConfig]) != "":
-		path, where = strings.TrimSpace(l.flags[flagConfig]), "--"+flagConfig
-	case strings.TrimSpace(l.src.Getenv(envConfig)) != "":
-		path, where = strings.TrimSpace(l.src.Getenv(envConfig)), envConfig
+	path, where := l.configFilePath()
+	if path == "" {
+		return nil
 	}
-	explicit := path != ""
-	if explicit {
-		path = l.absPath(path)
-	} else {
-		if l.src.UserConfigDir == "" {
-			return nil
-		}
-		path = filepath.Join(l.src.UserConfigDir, "cloudbase-mcp", "config.json")
-	}
-
+	explicit := where != ""
 	data, err := safefs.ReadFilePath(path, safefs.MaxSmallFile)
 	if err != nil {
 		if !explicit && errors.Is(err, fs.ErrNotExist) {
@@ -55,7 +43,30 @@ func (l *loader) readConfigFile() error {
 	}
 	l.file = file
 	l.cfg.ConfigFile = path
+	l.warnFileKeys(path, file)
+	return nil
+}
 
+// configFilePath is the config file to read, absolute, and the setting that
+// named it (--config or CLOUDBASE_MCP_CONFIG); where is "" for the default
+// file, which need not exist. path is "" when there is no file to look for.
+func (l *loader) configFilePath() (path, where string) {
+	if p := strings.TrimSpace(l.flags[flagConfig]); p != "" {
+		return l.absPath(p), "--" + flagConfig
+	}
+	if p := strings.TrimSpace(l.src.Getenv(envConfig)); p != "" {
+		return l.absPath(p), envConfig
+	}
+	if l.src.UserConfigDir == "" {
+		return "", ""
+	}
+	return filepath.Join(l.src.UserConfigDir, "cloudbase-mcp", "config.json"), ""
+}
+
+// warnFileKeys warns, in key order, of the file's keys that are ignored:
+// unknown ones, and those never read from a file (credentials, the config
+// path itself).
+func (l *loader) warnFileKeys(path string, file map[string]string) {
 	known := map[string]setting{}
 	for _, s := range settings {
 		for _, n := range append([]string{s.Name}, s.Aliases...) {
@@ -77,7 +88,6 @@ func (l *loader) readConfigFile() error {
 				"(set the environment or ~/.tencentcloud/credentials)", path, k)
 		}
 	}
-	return nil
 }
 
 // parseConfigJSON reads a flat JSON object whose values are strings,

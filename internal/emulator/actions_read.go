@@ -49,25 +49,13 @@ func describeCloudRunServers(c *call) (any, *apiError) {
 	if req.ServerType != "" && req.ServerType != typeFunction && req.ServerType != typeContainer {
 		return nil, newAPIError("InvalidParameterValue", "The value of `ServerType` must be `function` or `container`.")
 	}
-	size, num := req.PageSize, req.PageNum
-	if size <= 0 {
-		size = 9
-	}
-	size = min(size, 30)
-	if num <= 0 {
-		num = 1
-	}
 	resp := tcbr.DescribeCloudRunServersResponse{ServerList: []tcbr.ServerBaseInfo{}, Meta: c.meta()}
 	if en.cloudRun == nil {
 		return resp, nil
 	}
 	var matches []*service
 	for _, s := range en.services {
-		switch {
-		case req.ServerName != "" && !strings.Contains(strings.ToLower(s.Name), strings.ToLower(req.ServerName)):
-		case req.ServerType != "" && s.Type != req.ServerType:
-		case req.VpcId != "" && (s.Config.VpcConf == nil || s.Config.VpcConf.VpcId != req.VpcId):
-		default:
+		if serverMatches(&req, s) {
 			matches = append(matches, s)
 		}
 	}
@@ -75,12 +63,39 @@ func describeCloudRunServers(c *call) (any, *apiError) {
 	slices.Reverse(matches)
 	slices.SortStableFunc(matches, func(a, b *service) int { return b.Created.Compare(a.Created) })
 	resp.Total = int64(len(matches))
-	from := min((num-1)*size, int64(len(matches)))
-	to := min(from+size, int64(len(matches)))
+	from, to := serverPage(req.PageNum, req.PageSize, int64(len(matches)))
 	for _, s := range matches[from:to] {
 		resp.ServerList = append(resp.ServerList, c.st.serverBaseInfo(s, c.now))
 	}
 	return resp, nil
+}
+
+// serverMatches applies DescribeCloudRunServers' filters: a name part
+// (any case), the exact type, the exact VPC.
+func serverMatches(req *tcbr.DescribeCloudRunServersRequest, s *service) bool {
+	switch {
+	case req.ServerName != "" && !strings.Contains(strings.ToLower(s.Name), strings.ToLower(req.ServerName)):
+		return false
+	case req.ServerType != "" && s.Type != req.ServerType:
+		return false
+	case req.VpcId != "" && (s.Config.VpcConf == nil || s.Config.VpcConf.VpcId != req.VpcId):
+		return false
+	}
+	return true
+}
+
+// serverPage is the [from, to) slice of n matches that page num (from 1,
+// default 1) of size (default 9, at most 30) shows.
+func serverPage(num, size, n int64) (from, to int64) {
+	if size <= 0 {
+		size = 9
+	}
+	size = min(size, 30)
+	if num <= 0 {
+		num = 1
+	}
+	from = min((num-1)*size, n)
+	return from, min(from+size, n)
 }
 
 func describeCloudRunServerDetail(c *call) (any, *apiError) {

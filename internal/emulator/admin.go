@@ -45,89 +45,129 @@ func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	e.adminRoute(w, r)
 }
 
+// adminRoutes are the admin endpoints by "METHOD path" (path without the
+// /__emulator/ prefix and slashes around it).
+var adminRoutes = map[string]func(*Emulator, http.ResponseWriter, *http.Request){
+	"POST reset":         (*Emulator).adminReset,
+	"GET state":          (*Emulator).adminState,
+	"GET clock":          (*Emulator).adminClock,
+	"POST clock/advance": (*Emulator).adminAdvance,
+	"POST clock/speed":   (*Emulator).adminSpeed,
+	"POST faults":        (*Emulator).adminAddFault,
+	"GET faults":         (*Emulator).adminFaults,
+	"DELETE faults":      (*Emulator).adminClearFaults,
+	"GET requests":       (*Emulator).adminRequests,
+	"GET violations":     (*Emulator).adminViolations,
+	"GET packages":       (*Emulator).adminPackages,
+	"DELETE requests":    (*Emulator).adminClearRequests,
+}
+
 // adminRoute answers an admin request that passed adminRefusal.
 func (e *Emulator) adminRoute(w http.ResponseWriter, r *http.Request) {
 	path := strings.Trim(strings.TrimPrefix(r.URL.Path, "/__emulator/"), "/")
 	route := r.Method + " " + path
-	switch route {
-	case "POST reset":
-		e.Reset()
-		e.writeClock(w)
-	case "GET state":
-		b, err := e.StateJSON()
-		if err != nil {
-			adminError(w, http.StatusInternalServerError, err.Error())
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(b)
-	case "GET clock":
-		e.writeClock(w)
-	case "POST clock/advance":
-		s, err := strconv.ParseFloat(r.URL.Query().Get("s"), 64)
-		if err != nil || s < 0 {
-			adminError(w, http.StatusBadRequest, "clock/advance needs ?s=<non-negative seconds>")
-			return
-		}
-		e.Advance(time.Duration(s * float64(time.Second)))
-		e.writeClock(w)
-	case "POST clock/speed":
-		x, err := strconv.ParseFloat(r.URL.Query().Get("x"), 64)
-		if err != nil || x < 0 {
-			adminError(w, http.StatusBadRequest, "clock/speed needs ?x=<non-negative virtual seconds per second>")
-			return
-		}
-		e.SetSpeed(x)
-		e.writeClock(w)
-	case "POST faults":
-		var f faultJSON
-		dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&f); err != nil {
-			adminError(w, http.StatusBadRequest, "fault: "+err.Error()+
-				" (fields: action, code, message, times, delayMs, drop, status, body)")
-			return
-		}
-		if f.Code == "" && f.Status == 0 && f.Body == "" && !f.Drop && f.DelayMs <= 0 {
-			adminError(w, http.StatusBadRequest, "fault: set at least one of code, status, body, drop, delayMs")
-			return
-		}
-		e.InjectFault(f.fault())
-		e.writeFaults(w)
-	case "GET faults":
-		e.writeFaults(w)
-	case "DELETE faults":
-		e.ClearFaults()
-		e.writeFaults(w)
-	case "GET requests":
-		e.reqMu.Lock()
-		counts := maps.Clone(e.counts)
-		total := len(e.requests)
-		e.reqMu.Unlock()
-		out := map[string]any{"counts": counts, "total": total}
-		if r.URL.Query().Get("full") != "" {
-			type rec struct {
-				RecordedRequest
-				Body string `json:"body"`
-			}
-			list := []rec{}
-			for _, q := range e.Requests() {
-				list = append(list, rec{q, string(q.Body)})
-			}
-			out["requests"] = list
-		}
-		writeJSON(w, http.StatusOK, out)
-	case "GET violations":
-		writeJSON(w, http.StatusOK, map[string]any{"violations": append([]WireViolation{}, e.WireViolations()...)})
-	case "GET packages":
-		writeJSON(w, http.StatusOK, map[string]any{"packages": e.Packages()})
-	case "DELETE requests":
-		e.clearRequests()
-		writeJSON(w, http.StatusOK, map[string]any{"counts": map[string]int{}, "total": 0})
-	default:
-		adminError(w, http.StatusNotFound, "unknown admin endpoint "+route+"; have: POST reset, GET state, GET clock, "+
-			"POST clock/advance?s=N, POST clock/speed?x=N, POST|GET|DELETE faults, GET|DELETE requests, GET packages, GET violations")
+	if h, ok := adminRoutes[route]; ok {
+		h(e, w, r)
+		return
 	}
+	adminError(w, http.StatusNotFound, "unknown admin endpoint "+route+"; have: POST reset, GET state, GET clock, "+
+		"POST clock/advance?s=N, POST clock/speed?x=N, POST|GET|DELETE faults, GET|DELETE requests, GET packages, GET violations")
+}
+
+func (e *Emulator) adminReset(w http.ResponseWriter, _ *http.Request) {
+	e.Reset()
+	e.writeClock(w)
+}
+
+func (e *Emulator) adminState(w http.ResponseWriter, _ *http.Request) {
+	b, err := e.StateJSON()
+	if err != nil {
+		adminError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(b)
+}
+
+func (e *Emulator) adminClock(w http.ResponseWriter, _ *http.Request) { e.writeClock(w) }
+
+func (e *Emulator) adminAdvance(w http.ResponseWriter, r *http.Request) {
+	s, err := strconv.ParseFloat(r.URL.Query().Get("s"), 64)
+	if err != nil || s < 0 {
+		adminError(w, http.StatusBadRequest, "clock/advance needs ?s=<non-negative seconds>")
+		return
+	}
+	e.Advance(time.Duration(s * float64(time.Second)))
+	e.writeClock(w)
+}
+
+func (e *Emulator) adminSpeed(w http.ResponseWriter, r *http.Request) {
+	x, err := strconv.ParseFloat(r.URL.Query().Get("x"), 64)
+	if err != nil || x < 0 {
+		adminError(w, http.StatusBadRequest, "clock/speed needs ?x=<non-negative virtual seconds per second>")
+		return
+	}
+	e.SetSpeed(x)
+	e.writeClock(w)
+}
+
+func (e *Emulator) adminAddFault(w http.ResponseWriter, r *http.Request) {
+	var f faultJSON
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		adminError(w, http.StatusBadRequest, "fault: "+err.Error()+
+			" (fields: action, code, message, times, delayMs, drop, status, body)")
+		return
+	}
+	if f.Code == "" && f.Status == 0 && f.Body == "" && !f.Drop && f.DelayMs <= 0 {
+		adminError(w, http.StatusBadRequest, "fault: set at least one of code, status, body, drop, delayMs")
+		return
+	}
+	e.InjectFault(f.fault())
+	e.writeFaults(w)
+}
+
+func (e *Emulator) adminFaults(w http.ResponseWriter, _ *http.Request) { e.writeFaults(w) }
+
+func (e *Emulator) adminClearFaults(w http.ResponseWriter, _ *http.Request) {
+	e.ClearFaults()
+	e.writeFaults(w)
+}
+
+// adminRequests counts the recorded API requests by action; ?full=1 adds
+// the requests themselves, bodies as text.
+func (e *Emulator) adminRequests(w http.ResponseWriter, r *http.Request) {
+	e.reqMu.Lock()
+	counts := maps.Clone(e.counts)
+	total := len(e.requests)
+	e.reqMu.Unlock()
+	out := map[string]any{"counts": counts, "total": total}
+	if r.URL.Query().Get("full") != "" {
+		type rec struct {
+			RecordedRequest
+			Body string `json:"body"`
+		}
+		list := []rec{}
+		for _, q := range e.Requests() {
+			list = append(list, rec{q, string(q.Body)})
+		}
+		out["requests"] = list
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (e *Emulator) adminClearRequests(w http.ResponseWriter, _ *http.Request) {
+	e.clearRequests()
+	writeJSON(w, http.StatusOK, map[string]any{"counts": map[string]int{}, "total": 0})
+}
+
+func (e *Emulator) adminViolations(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"violations": append([]WireViolation{}, e.WireViolations()...)})
+}
+
+func (e *Emulator) adminPackages(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"packages": e.Packages()})
 }
 
 // adminRefusal keeps web pages away from the admin endpoints, which are

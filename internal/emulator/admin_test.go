@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -111,6 +112,20 @@ func TestAdminFaultsAndRequests(t *testing.T) {
 	status, out = admin(t, http.MethodGet, base+"/__emulator/nope", "")
 	assert.Equal(t, http.StatusNotFound, status)
 	assert.Contains(t, out["error"], "clock/advance")
+}
+
+// TestAdminUnknownListsRoutes: the 404 message, written by hand, names
+// every route of adminRoutes (methods may be grouped as "POST|GET faults").
+func TestAdminUnknownListsRoutes(t *testing.T) {
+	_, base := start(t, Options{})
+	status, out := admin(t, http.MethodGet, base+"/__emulator/nope", "")
+	require.Equal(t, http.StatusNotFound, status)
+	msg, _ := out["error"].(string)
+	require.NotEmpty(t, msg)
+	for route := range adminRoutes {
+		method, path, _ := strings.Cut(route, " ")
+		assert.Regexp(t, `[ |]`+method+`(\|[A-Z]+)* `+regexp.QuoteMeta(path)+`(\?|,|$)`, msg, "route %s", route)
+	}
 }
 
 func TestAdminState(t *testing.T) {

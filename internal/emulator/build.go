@@ -162,77 +162,114 @@ func planBuild(serverType string, cfg tcbr.ServerBaseConfig, bp *tcbr.BuildPacks
 		buildpacks: bp != nil || serverType == typeFunction || !cfg.HasDockerfile}
 	dir := cleanZipPath(cfg.BuildDir)
 	forced := emulatorFail(cfg.EnvParams, entries)
-	fail := func(reason string, step int) *buildPlan {
-		p.outcome, p.failReason, p.failStep = "build_failed", reason, step
-		if step < 0 {
-			p.buildDur = earlyFailDuration
-		}
+	if !p.readPackageJSON(entries, dir) {
 		return p
 	}
-	if pj := entries[path.Join(dir, "package.json")]; pj != nil {
-		src, err := readZipFile(pj)
-		deps, perr := packageDeps(src)
-		switch {
-		case err == nil && perr == nil:
-			p.deps = deps
-		case p.buildpacks:
-			return fail("package.json is not valid JSON: "+fmt.Sprint(cmpErr(err, perr)), -1)
-		}
-	} else if p.buildpacks {
-		return fail("package.json not found", -1)
-	}
 	if p.buildpacks {
-		lang, ver := "Node.js", "20.18"
-		if bp != nil && bp.RepoLanguage != "" {
-			lang = bp.RepoLanguage
-		}
-		if bp != nil && bp.LanguageVersion != "" {
-			ver = bp.LanguageVersion
-		}
-		p.lang = lang + " " + ver
-	} else {
-		name := cfg.Dockerfile
-		if name == "" {
-			name = "Dockerfile"
-		}
-		p.dockerfile = path.Join(dir, cleanZipPath(name))
-		f := entries[p.dockerfile]
-		if f == nil {
-			return fail("Dockerfile not found", -1)
-		}
-		src, err := readZipFile(f)
-		if err != nil {
-			return fail("Dockerfile could not be read: "+err.Error(), -1)
-		}
-		if p.steps = dockerInstructions(src); len(p.steps) == 0 {
-			return fail("the Dockerfile ("+p.dockerfile+") cannot be empty", -1)
-		}
-		if k := keyword(p.steps[0]); k != "FROM" && k != "ARG" {
-			return fail("Please provide a source image with `from` prior to commit", 0)
-		}
+		p.lang = buildpacksLanguage(bp)
+	} else if !p.readDockerfile(entries, dir, cfg.Dockerfile) {
+		return p
 	}
 	switch forced {
 	case failBuild:
-		if p.buildpacks {
-			return fail("The command 'npm install --production' returned a non-zero code: 1", 0)
-		}
-		step := len(p.steps) - 1
-		for i, s := range p.steps {
-			if keyword(s) == "RUN" {
-				step = i
-				break
-			}
-		}
-		reason := fmt.Sprintf("emulator: forced build failure at step %d/%d (EMULATOR_FAIL=build)", step+1, len(p.steps))
-		if keyword(p.steps[step]) == "RUN" {
-			reason = "The command '" + runCommand(p.steps[step]) + "' returned a non-zero code: 1"
-		}
-		fail(reason, step)
-		p.buildDur = earlyFailDuration + (p.buildDur-earlyFailDuration)*time.Duration(step+1)/time.Duration(len(p.steps))
+		p.failForced()
 	case failDeploy:
 		p.outcome = "deploy_failed"
 	}
 	return p
+}
+
+// fail marks the build failed at step (-1: before any step, which ends the
+// build early). It returns false, for the readers' "go on" result.
+func (p *buildPlan) fail(reason string, step int) bool {
+	p.outcome, p.failReason, p.failStep = "build_failed", reason, step
+	if step < 0 {
+		p.buildDur = earlyFailDuration
+	}
+	return false
+}
+
+// readPackageJSON takes the dependencies from <dir>/package.json. Only a
+// buildpacks build needs it: a Dockerfile build goes on without it, or with
+// one that does not parse. It reports whether the build goes on.
+func (p *buildPlan) readPackageJSON(entries map[string]*zip.File, dir string) bool {
+	pj := entries[path.Join(dir, "package.json")]
+	if pj == nil {
+		if p.buildpacks {
+			return p.fail("package.json not found", -1)
+		}
+		return true
+	}
+	src, err := readZipFile(pj)
+	deps, perr := packageDeps(src)
+	switch {
+	case err == nil && perr == nil:
+		p.deps = deps
+	case p.buildpacks:
+		return p.fail("package.json is not valid JSON: "+fmt.Sprint(cmpErr(err, perr)), -1)
+	}
+	return true
+}
+
+// buildpacksLanguage is the language buildpacks detect, "Node.js 20.18"
+// unless DeployInfo.BuildPacks names one.
+func buildpacksLanguage(bp *tcbr.BuildPacksInfo) string {
+	lang, ver := "Node.js", "20.18"
+	if bp != nil && bp.RepoLanguage != "" {
+		lang = bp.RepoLanguage
+	}
+	if bp != nil && bp.LanguageVersion != "" {
+		ver = bp.LanguageVersion
+	}
+	return lang + " " + ver
+}
+
+// readDockerfile takes the steps from <dir>/<name> (name "" = Dockerfile),
+// failing the build the way docker does when it is missing, empty or does
+// not start with FROM (or ARG). It reports whether the build goes on.
+func (p *buildPlan) readDockerfile(entries map[string]*zip.File, dir, name string) bool {
+	if name == "" {
+		name = "Dockerfile"
+	}
+	p.dockerfile = path.Join(dir, cleanZipPath(name))
+	f := entries[p.dockerfile]
+	if f == nil {
+		return p.fail("Dockerfile not found", -1)
+	}
+	src, err := readZipFile(f)
+	if err != nil {
+		return p.fail("Dockerfile could not be read: "+err.Error(), -1)
+	}
+	if p.steps = dockerInstructions(src); len(p.steps) == 0 {
+		return p.fail("the Dockerfile ("+p.dockerfile+") cannot be empty", -1)
+	}
+	if k := keyword(p.steps[0]); k != "FROM" && k != "ARG" {
+		return p.fail("Please provide a source image with `from` prior to commit", 0)
+	}
+	return true
+}
+
+// failForced fails a build that EMULATOR_FAIL=build asks to fail: buildpacks
+// at npm install, a Dockerfile at its first RUN (else its last step), after
+// the share of the build time the steps before it take.
+func (p *buildPlan) failForced() {
+	if p.buildpacks {
+		p.fail("The command 'npm install --production' returned a non-zero code: 1", 0)
+		return
+	}
+	step := len(p.steps) - 1
+	for i, s := range p.steps {
+		if keyword(s) == "RUN" {
+			step = i
+			break
+		}
+	}
+	reason := fmt.Sprintf("emulator: forced build failure at step %d/%d (EMULATOR_FAIL=build)", step+1, len(p.steps))
+	if keyword(p.steps[step]) == "RUN" {
+		reason = "The command '" + runCommand(p.steps[step]) + "' returned a non-zero code: 1"
+	}
+	p.fail(reason, step)
+	p.buildDur = earlyFailDuration + (p.buildDur-earlyFailDuration)*time.Duration(step+1)/time.Duration(len(p.steps))
 }
 
 func cmpErr(errs ...error) error {
@@ -251,83 +288,130 @@ func isNpmInstall(instr string) bool {
 
 // renderBuildLog is the whole build log of a planned build.
 func (st *state) renderBuildLog(s *service, v *version, p *buildPlan) []string {
-	lines := []string{
+	b := &buildLogWriter{ids: st.ids, v: v, p: p, lines: []string{
 		fmt.Sprintf("[build] BuildId %d: building %s version %s", v.BuildID, s.Name, v.Name),
 		fmt.Sprintf("[build] fetching code package %s/%s (%d bytes, %d files) ... done",
 			p.pkg.Name, p.pkg.Version, len(p.pkg.data), len(p.pkg.files)),
-	}
-	failed := func(extra ...string) []string {
-		return append(append(lines, extra...), "[build] build failed")
-	}
-	seconds := func() string { return fmt.Sprintf("%ds", 1+st.ids.r.IntN(6)) }
-	repo, _, _ := strings.Cut(v.ImageURL, ":")
-	tail := func() []string {
-		return append(lines,
-			"Successfully tagged "+v.ImageURL,
-			"The push refers to repository ["+repo+"]",
-			"push "+v.ImageURL+" done",
-			fmt.Sprintf("[build] build finished in %ds", int(v.BuildEnd.Sub(v.Created).Seconds())))
-	}
-
+	}}
 	if p.buildpacks {
-		lines = append(lines, "[build] no Dockerfile, using buildpacks: "+p.lang, "===> DETECTING")
-		if p.outcome == "build_failed" && p.failStep < 0 {
-			return failed("[detector] ERROR: No buildpack groups passed detection: "+p.failReason,
-				"ERROR: failed to build: "+p.failReason)
-		}
-		lines = append(lines, "[detector] tencentcloud/nodejs ("+p.lang+", package.json found)",
-			"===> BUILDING", "[builder] Installing "+p.lang, "[builder] Running npm install --production")
-		for _, d := range p.deps {
-			lines = append(lines, "[builder] + "+d)
-		}
-		if p.outcome == "build_failed" {
-			return failed("[builder] npm ERR! code ELIFECYCLE", "[builder] npm ERR! errno 1",
-				"[builder] ERROR: "+p.failReason)
-		}
-		lines = append(lines,
-			fmt.Sprintf("[builder] added %d packages in %s", len(p.deps)*(7+st.ids.r.IntN(30))+1, seconds()),
-			"===> EXPORTING", "[exporter] Adding layer 'tencentcloud/nodejs:node_modules'",
-			"[exporter] Saving "+v.ImageURL+"...", "[exporter] *** Images ("+st.ids.hex(12)+"):",
-			"[exporter]       "+v.ImageURL)
-		return tail()
+		return b.buildpacks()
 	}
+	return b.docker()
+}
 
+// buildLogWriter renders one build's log. Its random ids and timings are drawn
+// from the state's generator in the order the lines are written, so a seed
+// gives the same log.
+type buildLogWriter struct {
+	ids   *idGen
+	v     *version
+	p     *buildPlan
+	lines []string
+}
+
+func (b *buildLogWriter) add(lines ...string) { b.lines = append(b.lines, lines...) }
+
+// failed ends the log of a failed build.
+func (b *buildLogWriter) failed(extra ...string) []string {
+	b.add(extra...)
+	b.add("[build] build failed")
+	return b.lines
+}
+
+func (b *buildLogWriter) seconds() string { return fmt.Sprintf("%ds", 1+b.ids.r.IntN(6)) }
+
+// installed is npm's summary line after installing the plan's dependencies.
+func (b *buildLogWriter) installed(prefix string) string {
+	return prefix + fmt.Sprintf("added %d packages in %s", len(b.p.deps)*(7+b.ids.r.IntN(30))+1, b.seconds())
+}
+
+// tail ends the log of a build that succeeded: tag, push, duration.
+func (b *buildLogWriter) tail() []string {
+	v := b.v
+	repo, _, _ := strings.Cut(v.ImageURL, ":")
+	b.add("Successfully tagged "+v.ImageURL,
+		"The push refers to repository ["+repo+"]",
+		"push "+v.ImageURL+" done",
+		fmt.Sprintf("[build] build finished in %ds", int(v.BuildEnd.Sub(v.Created).Seconds())))
+	return b.lines
+}
+
+// buildpacks is the log of a build without a Dockerfile.
+func (b *buildLogWriter) buildpacks() []string {
+	p, v := b.p, b.v
+	b.add("[build] no Dockerfile, using buildpacks: "+p.lang, "===> DETECTING")
 	if p.outcome == "build_failed" && p.failStep < 0 {
-		return failed(
+		return b.failed("[detector] ERROR: No buildpack groups passed detection: "+p.failReason,
+			"ERROR: failed to build: "+p.failReason)
+	}
+	b.add("[detector] tencentcloud/nodejs ("+p.lang+", package.json found)",
+		"===> BUILDING", "[builder] Installing "+p.lang, "[builder] Running npm install --production")
+	for _, d := range p.deps {
+		b.add("[builder] + " + d)
+	}
+	if p.outcome == "build_failed" {
+		return b.failed("[builder] npm ERR! code ELIFECYCLE", "[builder] npm ERR! errno 1",
+			"[builder] ERROR: "+p.failReason)
+	}
+	b.add(b.installed("[builder] "),
+		"===> EXPORTING", "[exporter] Adding layer 'tencentcloud/nodejs:node_modules'",
+		"[exporter] Saving "+v.ImageURL+"...", "[exporter] *** Images ("+b.ids.hex(12)+"):",
+		"[exporter]       "+v.ImageURL)
+	return b.tail()
+}
+
+// docker is the log of a Dockerfile build, step by step.
+func (b *buildLogWriter) docker() []string {
+	p := b.p
+	if p.outcome == "build_failed" && p.failStep < 0 {
+		return b.failed(
 			"unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat /workspace/"+
 				p.dockerfile+": no such file or directory",
 			"ERROR: "+p.failReason+" ("+p.dockerfile+")")
 	}
-	lines = append(lines, fmt.Sprintf("Sending build context to Docker daemon  %.2fkB", float64(len(p.pkg.data))/1024))
+	b.add(fmt.Sprintf("Sending build context to Docker daemon  %.2fkB", float64(len(p.pkg.data))/1024))
 	for i, step := range p.steps {
-		lines = append(lines, fmt.Sprintf("Step %d/%d : %s", i+1, len(p.steps), step))
-		failing := p.outcome == "build_failed" && i == p.failStep
-		switch k := keyword(step); {
-		case i == 0 || k == "COPY" || k == "ADD":
-			if failing {
-				return failed("ERROR: " + p.failReason)
-			}
-			lines = append(lines, " ---> "+st.ids.hex(12))
-			continue
-		case isNpmInstall(step):
-			lines = append(lines, " ---> Running in "+st.ids.hex(12))
-			for _, d := range p.deps {
-				lines = append(lines, "+ "+d)
-			}
-			if failing {
-				return failed("npm ERR! code ELIFECYCLE", "npm ERR! errno 1", p.failReason,
-					"ERROR: failed to build image "+v.ImageURL)
-			}
-			lines = append(lines, fmt.Sprintf("added %d packages in %s", len(p.deps)*(7+st.ids.r.IntN(30))+1, seconds()),
-				"found 0 vulnerabilities")
-		default:
-			lines = append(lines, " ---> Running in "+st.ids.hex(12))
-			if failing {
-				return failed(p.failReason, "ERROR: failed to build image "+v.ImageURL)
-			}
+		b.add(fmt.Sprintf("Step %d/%d : %s", i+1, len(p.steps), step))
+		if b.dockerStep(i, step) {
+			return b.lines
 		}
-		lines = append(lines, "Removing intermediate container "+st.ids.hex(12), " ---> "+st.ids.hex(12))
 	}
-	lines = append(lines, "Successfully built "+st.ids.hex(12))
-	return tail()
+	b.add("Successfully built " + b.ids.hex(12))
+	return b.tail()
+}
+
+// dockerStep writes what docker prints for step i; it reports whether the
+// build failed there (the log is then complete).
+func (b *buildLogWriter) dockerStep(i int, step string) bool {
+	p, v := b.p, b.v
+	failing := p.outcome == "build_failed" && i == p.failStep
+	switch k := keyword(step); {
+	case i == 0 || k == "COPY" || k == "ADD":
+		// A cached layer: no container runs.
+		if failing {
+			b.failed("ERROR: " + p.failReason)
+			return true
+		}
+		b.add(" ---> " + b.ids.hex(12))
+		return false
+	case isNpmInstall(step):
+		b.add(" ---> Running in " + b.ids.hex(12))
+		for _, d := range p.deps {
+			b.add("+ " + d)
+		}
+		if failing {
+			b.failed("npm ERR! code ELIFECYCLE", "npm ERR! errno 1", p.failReason,
+				"ERROR: failed to build image "+v.ImageURL)
+			return true
+		}
+		b.add(b.installed(""), "found 0 vulnerabilities")
+	default:
+		b.add(" ---> Running in " + b.ids.hex(12))
+		if failing {
+			b.failed(p.failReason, "ERROR: failed to build image "+v.ImageURL)
+			return true
+		}
+	}
+	b.add("Removing intermediate container "+b.ids.hex(12), " ---> "+b.ids.hex(12))
+	return false
 }

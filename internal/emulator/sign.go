@@ -68,17 +68,37 @@ type authHeader struct {
 	Signature               string
 }
 
+// parseAuthorization reads "TC3-HMAC-SHA256 Credential=<id>/<date>/<service>/tc3_request,
+// SignedHeaders=<a;b>, Signature=<64 hex>". Unknown fields are ignored.
 func parseAuthorization(h string) (authHeader, bool) {
 	var a authHeader
 	rest, ok := strings.CutPrefix(h, tc3Algorithm+" ")
 	if !ok {
 		return a, false
 	}
-	var cred, signed string
+	cred, signed, ok := authFields(rest, &a)
+	if !ok {
+		return a, false
+	}
+	parts := strings.Split(cred, "/")
+	if len(parts) != 4 || parts[3] != "tc3_request" || parts[0] == "" || parts[2] == "" || signed == "" {
+		return a, false
+	}
+	if _, err := hex.DecodeString(a.Signature); err != nil || len(a.Signature) != 64 {
+		return a, false
+	}
+	a.SecretID, a.Date, a.Service = parts[0], parts[1], parts[2]
+	a.SignedHeaders, ok = signedHeaderNames(signed)
+	return a, ok
+}
+
+// authFields splits the comma-separated key=value fields after the
+// algorithm, setting a.Signature; false when a field has no "=".
+func authFields(rest string, a *authHeader) (cred, signed string, ok bool) {
 	for part := range strings.SplitSeq(rest, ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if !ok {
-			return a, false
+		k, v, found := strings.Cut(strings.TrimSpace(part), "=")
+		if !found {
+			return cred, signed, false
 		}
 		switch k {
 		case "Credential":
@@ -89,22 +109,21 @@ func parseAuthorization(h string) (authHeader, bool) {
 			a.Signature = v
 		}
 	}
-	parts := strings.Split(cred, "/")
-	if len(parts) != 4 || parts[3] != "tc3_request" || parts[0] == "" || parts[2] == "" || signed == "" {
-		return a, false
-	}
-	if _, err := hex.DecodeString(a.Signature); err != nil || len(a.Signature) != 64 {
-		return a, false
-	}
-	a.SecretID, a.Date, a.Service = parts[0], parts[1], parts[2]
+	return cred, signed, true
+}
+
+// signedHeaderNames lower-cases the ";"-separated SignedHeaders; false when
+// one is empty.
+func signedHeaderNames(signed string) ([]string, bool) {
+	var names []string
 	for name := range strings.SplitSeq(signed, ";") {
 		name = strings.ToLower(strings.TrimSpace(name))
 		if name == "" {
-			return a, false
+			return names, false
 		}
-		a.SignedHeaders = append(a.SignedHeaders, name)
+		names = append(names, name)
 	}
-	return a, true
+	return names, true
 }
 
 // verified is a request that passed §2.3 steps 1–6.

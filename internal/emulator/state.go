@@ -437,31 +437,72 @@ func defaultDeploySpec(deployType string) deploySpec {
 // startDeploy creates a version and its manage task at time at. The caller
 // has checked that the service is idle.
 func (st *state) startDeploy(s *service, at time.Time, sp deploySpec) (*task, *version, error) {
+	if err := checkDeployKind(sp); err != nil {
+		return nil, nil, err
+	}
+	if err := checkDeployRelease(s, sp); err != nil {
+		return nil, nil, err
+	}
+	v, err := st.newVersion(s, at, sp)
+	if err != nil {
+		return nil, nil, err
+	}
+	t := st.newTask(s, v, at, sp)
+	s.versions = append(s.versions, v)
+	s.tasks = append(s.tasks, t)
+	s.Config = cloneConfig(v.Config)
+	s.touch(at)
+	return t, v, nil
+}
+
+// runsGivenImage: the deploy runs ImageURL as given instead of building one.
+func (sp deploySpec) runsGivenImage() bool {
+	return sp.DeployType == "image" || sp.ReuseImage
+}
+
+// checkDeployKind refuses what the deploy is and how it ends; the first
+// refusal wins, in the order the checks have always run.
+func checkDeployKind(sp deploySpec) error {
 	switch {
 	case sp.DeployType != "package" && sp.DeployType != "image":
-		return nil, nil, fmt.Errorf("deployType %q is not package or image", sp.DeployType)
-	case (sp.DeployType == "image" || sp.ReuseImage) && sp.ImageURL == "":
-		return nil, nil, fmt.Errorf("an image deploy needs an imageUrl")
+		return fmt.Errorf("deployType %q is not package or image", sp.DeployType)
+	case sp.runsGivenImage() && sp.ImageURL == "":
+		return fmt.Errorf("an image deploy needs an imageUrl")
 	case sp.Outcome != "normal" && sp.Outcome != "build_failed" && sp.Outcome != "deploy_failed":
-		return nil, nil, fmt.Errorf("outcome %q is not normal, build_failed or deploy_failed", sp.Outcome)
-	case sp.Outcome == "build_failed" && (sp.DeployType == "image" || sp.ReuseImage):
-		return nil, nil, fmt.Errorf("an image deploy cannot fail its build")
-	case sp.ReleaseType != "FULL" && sp.ReleaseType != "GRAY":
-		return nil, nil, fmt.Errorf("releaseType %q is not FULL or GRAY", sp.ReleaseType)
-	case sp.ReleaseType == "GRAY" && s.stable() == nil:
-		return nil, nil, fmt.Errorf("a GRAY deploy needs a version already holding traffic")
-	case sp.GrayFlowRatio < 0 || sp.GrayFlowRatio > 100:
-		return nil, nil, fmt.Errorf("grayFlowRatio %d is not within 0..100", sp.GrayFlowRatio)
-	case sp.BuildDuration < 0 || sp.CreateDuration < 0 || sp.ReleaseDur < 0 || sp.BuildIDDelay < 0:
-		return nil, nil, fmt.Errorf("durations must not be negative")
+		return fmt.Errorf("outcome %q is not normal, build_failed or deploy_failed", sp.Outcome)
+	case sp.Outcome == "build_failed" && sp.runsGivenImage():
+		return fmt.Errorf("an image deploy cannot fail its build")
 	}
+	return nil
+}
+
+// checkDeployRelease refuses how the deploy is released and its timings;
+// it runs after checkDeployKind.
+func checkDeployRelease(s *service, sp deploySpec) error {
+	switch {
+	case sp.ReleaseType != "FULL" && sp.ReleaseType != "GRAY":
+		return fmt.Errorf("releaseType %q is not FULL or GRAY", sp.ReleaseType)
+	case sp.ReleaseType == "GRAY" && s.stable() == nil:
+		return fmt.Errorf("a GRAY deploy needs a version already holding traffic")
+	case sp.GrayFlowRatio < 0 || sp.GrayFlowRatio > 100:
+		return fmt.Errorf("grayFlowRatio %d is not within 0..100", sp.GrayFlowRatio)
+	case sp.BuildDuration < 0 || sp.CreateDuration < 0 || sp.ReleaseDur < 0 || sp.BuildIDDelay < 0:
+		return fmt.Errorf("durations must not be negative")
+	}
+	return nil
+}
+
+// newVersion names the next version of s and lays out its timeline and
+// build log. The sequence number is taken before the name is checked, so a
+// refused name still uses one up.
+func (st *state) newVersion(s *service, at time.Time, sp deploySpec) (*version, error) {
 	s.seq++
 	name := sp.Name
 	if name == "" {
 		name = fmt.Sprintf("%s-%03d", s.Name, s.seq)
 	}
 	if s.version(name) != nil {
-		return nil, nil, fmt.Errorf("version %s exists", name)
+		return nil, fmt.Errorf("version %s exists", name)
 	}
 	v := &version{
 		Name: name, Seq: s.seq, DeployType: sp.DeployType, Created: at,
@@ -489,10 +530,15 @@ func (st *state) startDeploy(s *service, at time.Time, sp deploySpec) (*task, *v
 	} else {
 		v.buildLog = st.buildLogLines(s, v)
 	}
+	return v, nil
+}
 
+// newTask is the manage task that releases v; called before v joins s.versions,
+// so the first deploy of a service is told apart by an empty version list.
+func (st *state) newTask(s *service, v *version, at time.Time, sp deploySpec) *task {
 	t := &task{
 		ID: st.ids.taskID(), Created: at, ChangeType: sp.ChangeType, ReleaseType: sp.ReleaseType,
-		DeployType: sp.DeployType, VersionName: name, OperatorRemark: sp.OperatorRemark,
+		DeployType: sp.DeployType, VersionName: v.Name, OperatorRemark: sp.OperatorRemark,
 		version: v, releaseDur: sp.ReleaseDur, grayRatio: sp.GrayFlowRatio,
 	}
 	if t.ChangeType == "" {
@@ -507,11 +553,7 @@ func (st *state) startDeploy(s *service, at time.Time, sp deploySpec) (*task, *v
 	if sp.ReleaseType == "GRAY" {
 		t.releaseID = st.ids.releaseID()
 	}
-	s.versions = append(s.versions, v)
-	s.tasks = append(s.tasks, t)
-	s.Config = cloneConfig(v.Config)
-	s.touch(at)
-	return t, v, nil
+	return t
 }
 
 func defaultFailReason(v *version) string {

@@ -81,38 +81,78 @@ func New(opts Options, plugins ...Plugin) (*Built, error) {
 	})
 
 	validator := newInputValidator()
-	var instructions []string
-	instructions = append(instructions, "cloudbase-mcp manages Tencent CloudBase Run (CloudRun) services.")
-	if opts.ReadOnly {
-		instructions = append(instructions, "Read-only mode: write tools are not registered.")
+	reg, err := collectTools(enabled, opts.ReadOnly, validator)
+	if err != nil {
+		return nil, err
 	}
-	var tools []mcpserver.ServerTool
-	var toolNames, enabledNames []string
-	refusals := map[string]Refusal{}
+	srvOpts := serverOptions(opts, logger, reg, validator)
+	extra := collectContent(enabled, opts.ReadOnly)
+	srvOpts = append(srvOpts, extra.options()...)
+	s := mcpserver.NewMCPServer(Name, opts.Version, srvOpts...)
+	if len(reg.tools) > 0 {
+		s.AddTools(reg.tools...)
+	}
+	extra.register(s)
+	addNotificationHandlers(s, enabled)
+	logger.Info("server built", "plugins", reg.plugins, "tools", reg.toolNames, "readOnly", opts.ReadOnly)
+	return &Built{Server: s, Enabled: reg.plugins, Tools: reg.toolNames}, nil
+}
+
+// registry is what the enabled plugins contribute to the server.
+type registry struct {
+	instructions []string
+	tools        []mcpserver.ServerTool
+	toolNames    []string
+	plugins      []string // names, in registration order
+	refusals     map[string]Refusal
+}
+
+// collectTools gathers the plugins' instructions and tools (only the
+// read-only ones in read-only mode), compiling each tool's input schema into
+// validator.
+func collectTools(enabled []Plugin, readOnly bool, validator *inputValidator) (*registry, error) {
+	reg := &registry{refusals: map[string]Refusal{}}
+	reg.instructions = append(reg.instructions, "cloudbase-mcp manages Tencent CloudBase Run (CloudRun) services.")
+	if readOnly {
+		reg.instructions = append(reg.instructions, "Read-only mode: write tools are not registered.")
+	}
 	for _, p := range enabled {
-		enabledNames = append(enabledNames, p.Name())
+		reg.plugins = append(reg.plugins, p.Name())
 		if s := strings.TrimSpace(p.Instructions()); s != "" {
-			instructions = append(instructions, s)
+			reg.instructions = append(reg.instructions, s)
 		}
 		for _, t := range p.Tools() {
-			if opts.ReadOnly && !t.ReadOnly {
+			if readOnly && !t.ReadOnly {
 				continue
 			}
-			if err := validator.add(t.Tool); err != nil {
-				return nil, fmt.Errorf("tool %s: %w", t.Tool.Name, err)
+			if err := reg.add(t, validator); err != nil {
+				return nil, err
 			}
-			tools = append(tools, mcpserver.ServerTool{Tool: t.Tool, Handler: t.Handler})
-			if t.Refused != nil {
-				refusals[t.Tool.Name] = t.Refused
-			}
-			toolNames = append(toolNames, t.Tool.Name)
 		}
 	}
+	return reg, nil
+}
 
+func (reg *registry) add(t Tool, validator *inputValidator) error {
+	if err := validator.add(t.Tool); err != nil {
+		return fmt.Errorf("tool %s: %w", t.Tool.Name, err)
+	}
+	reg.tools = append(reg.tools, mcpserver.ServerTool{Tool: t.Tool, Handler: t.Handler})
+	if t.Refused != nil {
+		reg.refusals[t.Tool.Name] = t.Refused
+	}
+	reg.toolNames = append(reg.toolNames, t.Tool.Name)
+	return nil
+}
+
+// serverOptions are the server's options before the plugins' content
+// (prompts, resources): recovery, logging, instructions and the tool-call
+// middleware chain.
+func serverOptions(opts Options, logger *slog.Logger, reg *registry, validator *inputValidator) []mcpserver.ServerOption {
 	srvOpts := []mcpserver.ServerOption{
 		mcpserver.WithRecovery(),
 		mcpserver.WithLogging(),
-		mcpserver.WithInstructions(strings.Join(instructions, "\n")),
+		mcpserver.WithInstructions(strings.Join(reg.instructions, "\n")),
 		// The first middleware is the outermost: every call is logged,
 		// including those refused by validation.
 		mcpserver.WithToolHandlerMiddleware(logCalls(logger)),
@@ -121,7 +161,7 @@ func New(opts Options, plugins ...Plugin) (*Built, error) {
 		srvOpts = append(srvOpts, mcpserver.WithToolHandlerMiddleware(m))
 	}
 	srvOpts = append(srvOpts,
-		mcpserver.WithToolHandlerMiddleware(noticeRefusals(refusals)),
+		mcpserver.WithToolHandlerMiddleware(noticeRefusals(reg.refusals)),
 		mcpserver.WithToolHandlerMiddleware(limitArguments),
 		// Our own schema validation instead of WithInputSchemaValidation: it
 		// must coerce "42" to 42 before checking, and its messages name the
@@ -129,16 +169,15 @@ func New(opts Options, plugins ...Plugin) (*Built, error) {
 		mcpserver.WithToolHandlerMiddleware(validator.middleware),
 		mcpserver.WithToolHandlerMiddleware(markReached),
 	)
-	if len(tools) > 0 {
+	if len(reg.tools) > 0 {
 		srvOpts = append(srvOpts, mcpserver.WithToolCapabilities(false))
 	}
-	extra := collectContent(enabled, opts.ReadOnly)
-	srvOpts = append(srvOpts, extra.options()...)
-	s := mcpserver.NewMCPServer(Name, opts.Version, srvOpts...)
-	if len(tools) > 0 {
-		s.AddTools(tools...)
-	}
-	extra.register(s)
+	return srvOpts
+}
+
+// addNotificationHandlers registers the client notifications the enabled
+// plugins handle.
+func addNotificationHandlers(s *mcpserver.MCPServer, enabled []Plugin) {
 	for _, p := range enabled {
 		if np, ok := p.(NotificationPlugin); ok {
 			for method, h := range np.Notifications() {
@@ -146,8 +185,6 @@ func New(opts Options, plugins ...Plugin) (*Built, error) {
 			}
 		}
 	}
-	logger.Info("server built", "plugins", enabledNames, "tools", toolNames, "readOnly", opts.ReadOnly)
-	return &Built{Server: s, Enabled: enabledNames, Tools: toolNames}, nil
 }
 
 // Select applies the toggles: enabled (when non-nil) replaces the default set

@@ -166,57 +166,90 @@ func quoteAll(names []string) string {
 // for them, recursing into objects and arrays. Anything it cannot convert is
 // left as is for the validator to report.
 func coerce(s *schema, value any) any {
-	types := s.types
 	switch val := value.(type) {
 	case map[string]any:
-		out := make(map[string]any, len(val))
-		for k, x := range val {
-			if sub, ok := s.properties[k]; ok {
-				out[k] = coerce(sub, x)
-			} else {
-				out[k] = x
-			}
-		}
-		return out
+		return coerceObject(s, val)
 	case []any:
-		items := s.items
-		if items == nil {
-			return val
-		}
-		out := make([]any, len(val))
-		for i, x := range val {
-			out[i] = coerce(items, x)
-		}
-		return out
+		return coerceArray(s, val)
 	case string:
-		if slices.Contains(types, "string") {
-			return val
-		}
-		s := strings.TrimSpace(val)
-		if slices.Contains(types, "integer") {
-			if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-				return n
-			}
-		}
-		if slices.Contains(types, "number") {
-			// Only finite numbers: "NaN" and "Inf" stay strings, so the schema
-			// check names the parameter instead of JSON failing on them.
-			if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
-				return f
-			}
-		}
-		if slices.Contains(types, "boolean") {
-			if b, err := strconv.ParseBool(s); err == nil {
-				return b
-			}
-		}
-		return val
+		return coerceString(s.types, val)
 	case float64:
 		// An integer sent as 42.0 is still 42.
-		if slices.Contains(types, "integer") && val == float64(int64(val)) {
+		if slices.Contains(s.types, "integer") && val == float64(int64(val)) {
 			return int64(val)
 		}
 		return val
 	}
 	return value
+}
+
+// coerceObject coerces the values of the properties the schema describes.
+func coerceObject(s *schema, val map[string]any) map[string]any {
+	out := make(map[string]any, len(val))
+	for k, x := range val {
+		if sub, ok := s.properties[k]; ok {
+			out[k] = coerce(sub, x)
+		} else {
+			out[k] = x
+		}
+	}
+	return out
+}
+
+// coerceArray coerces the items when the schema describes them.
+func coerceArray(s *schema, val []any) []any {
+	if s.items == nil {
+		return val
+	}
+	out := make([]any, len(val))
+	for i, x := range val {
+		out[i] = coerce(s.items, x)
+	}
+	return out
+}
+
+// stringCoercions are tried in this order, each where the schema allows its
+// type: "1" is an integer before it is a number or a boolean.
+var stringCoercions = []struct {
+	typ   string
+	parse func(string) (any, bool)
+}{
+	{"integer", parseInteger},
+	{"number", parseFiniteNumber},
+	{"boolean", parseBoolean},
+}
+
+// coerceString converts a string, trimmed, to the first type the schema
+// allows that it parses as; a schema that allows strings keeps it.
+func coerceString(types []string, val string) any {
+	if slices.Contains(types, "string") {
+		return val
+	}
+	s := strings.TrimSpace(val)
+	for _, c := range stringCoercions {
+		if !slices.Contains(types, c.typ) {
+			continue
+		}
+		if v, ok := c.parse(s); ok {
+			return v
+		}
+	}
+	return val
+}
+
+func parseInteger(s string) (any, bool) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil
+}
+
+// parseFiniteNumber takes only finite numbers: "NaN" and "Inf" stay strings,
+// so the schema check names the parameter instead of JSON failing on them.
+func parseFiniteNumber(s string) (any, bool) {
+	f, err := strconv.ParseFloat(s, 64)
+	return f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
+}
+
+func parseBoolean(s string) (any, bool) {
+	b, err := strconv.ParseBool(s)
+	return b, err == nil
 }

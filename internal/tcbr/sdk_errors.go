@@ -113,31 +113,55 @@ func (c *SDKClient) classify(ctx, actx context.Context, a api, rec *attemptRecor
 		return ctxError(a, ctx, "no answer yet", nil)
 	}
 	if errors.Is(actx.Err(), context.DeadlineExceeded) || isTimeout(err) {
-		cause := err // a *url.Error when the SDK kept it
-		if !errors.Is(cause, context.DeadlineExceeded) {
-			cause = context.DeadlineExceeded
-		}
-		return &Error{
-			Kind: KindTimeout, Action: a.action, Err: cause,
-			Message: fmt.Sprintf("no answer from %s within %s", c.endpointFor(a), c.timeout),
-		}
+		return c.timeoutError(a, err)
 	}
-	status := int(rec.status.Load())
-	e := &Error{Kind: KindBadResponse, Action: a.action}
-	code := ""
+	f := unjudged{err: err, status: int(rec.status.Load())}
 	if isSDK {
-		code = sdkErr.Code
+		f.sdkErr, f.code = sdkErr, sdkErr.Code
 	}
+	return c.unjudgedError(a, f)
+}
+
+// timeoutError: the attempt's own timeout passed before an answer came.
+func (c *SDKClient) timeoutError(a api, err error) *Error {
+	cause := err // a *url.Error when the SDK kept it
+	if !errors.Is(cause, context.DeadlineExceeded) {
+		cause = context.DeadlineExceeded
+	}
+	return &Error{
+		Kind: KindTimeout, Action: a.action, Err: cause,
+		Message: fmt.Sprintf("no answer from %s within %s", c.endpointFor(a), c.timeout),
+	}
+}
+
+// unjudged is an attempt that failed, within its deadline, without a verdict
+// from the server.
+type unjudged struct {
+	err    error
+	sdkErr *tcerr.TencentCloudSDKError // nil when the SDK did not wrap err
+	code   string                      // sdkErr's ClientError.* code, or ""
+	status int                         // HTTP status, 0 when no response arrived
+}
+
+// lostConnection: the request or its answer was cut off in transit.
+func (f unjudged) lostConnection() bool {
+	return f.code == "ClientError.NetworkError" || f.code == "ClientError.IOError" ||
+		(f.code == "ClientError.ParseJsonError" && strings.HasPrefix(f.sdkErr.Message, "Fail to read http body")) ||
+		(f.sdkErr == nil && isNetwork(f.err))
+}
+
+// unjudgedError sorts an unjudged failure; the cases are tried in order.
+func (c *SDKClient) unjudgedError(a api, f unjudged) *Error {
+	e := &Error{Kind: KindBadResponse, Action: a.action}
+	status := f.status
 	switch {
-	case code == "ClientError.NetworkError" || code == "ClientError.IOError" ||
-		(code == "ClientError.ParseJsonError" && strings.HasPrefix(sdkErr.Message, "Fail to read http body")) ||
-		(!isSDK && isNetwork(err)):
+	case f.lostConnection():
 		// The cause is a *url.Error (URL plus net error): keep it for errors.Is.
 		// Other SDK errors only carry response bodies, already in Message.
-		e.Kind, e.Err = KindNetwork, err
-		e.Message = fmt.Sprintf("cannot reach %s: %s", c.endpointFor(a), c.redact(causeText(err)))
-		if code == "ClientError.ParseJsonError" {
-			e.Message = fmt.Sprintf("the connection to %s broke while reading the answer: %s", c.endpointFor(a), c.redact(causeText(err)))
+		e.Kind, e.Err = KindNetwork, f.err
+		e.Message = fmt.Sprintf("cannot reach %s: %s", c.endpointFor(a), c.redact(causeText(f.err)))
+		if f.code == "ClientError.ParseJsonError" {
+			e.Message = fmt.Sprintf("the connection to %s broke while reading the answer: %s", c.endpointFor(a), c.redact(causeText(f.err)))
 		}
 	case status == http.StatusTooManyRequests:
 		e.Kind = KindRateLimited
@@ -147,11 +171,11 @@ func (c *SDKClient) classify(ctx, actx context.Context, a api, rec *attemptRecor
 		e.Message = fmt.Sprintf("HTTP %d %s from %s", status, http.StatusText(status), c.endpointFor(a))
 	case status != 0 && status != http.StatusOK:
 		e.Message = fmt.Sprintf("unexpected HTTP %d %s from %s", status, http.StatusText(status), c.endpointFor(a))
-	case code == "ClientError.ParseJsonError" || code == "ClientError.HttpStatusCodeError" || !isSDK:
-		e.Message = "the API answered with something that is not a JSON envelope: " + c.redact(snippet(parseErrorBody(causeText(err))))
+	case f.code == "ClientError.ParseJsonError" || f.code == "ClientError.HttpStatusCodeError" || f.sdkErr == nil:
+		e.Message = "the API answered with something that is not a JSON envelope: " + c.redact(snippet(parseErrorBody(causeText(f.err))))
 	default: // other ClientError.* (bad parameters, circuit breaker): a local fault
 		e.Kind = KindInternal
-		e.Message = c.redact(sdkErr.Code + ": " + sdkErr.Message)
+		e.Message = c.redact(f.sdkErr.Code + ": " + f.sdkErr.Message)
 	}
 	return e
 }
