@@ -88,92 +88,29 @@ func measureDeploy(bin, dir, work string, cold bool) (*deployRun, error) {
 		return nil, err
 	}
 	defer removeDeployFiles(dir)
-
-	home := filepath.Join(work, "deploy-home")
-	if err := os.MkdirAll(home, 0o755); err != nil {
-		return nil, err
-	}
-	env := slices.DeleteFunc(startup.CleanEnv(os.Environ()), func(kv string) bool {
-		return strings.HasPrefix(kv, "HOME=") || strings.HasPrefix(kv, "XDG_CONFIG_HOME=")
-	})
-	env = append(env, "HOME="+home,
-		"CLOUDBASE_API_BASE_URL="+base,
-		"TENCENTCLOUD_SECRETID="+emulator.DemoSecretID, "TENCENTCLOUD_SECRETKEY="+emulator.DemoSecretKey,
-		"CLOUDBASE_ENV_ID="+deployEnv,
-		"CLOUDBASE_MCP_PLUGINS_ENABLED=cloudrun", "CLOUDBASE_MCP_LOG_LEVEL=error",
-		"CLOUDBASE_MCP_WORKSPACE="+filepath.Dir(dir),
-		"CLOUDBASE_MCP_AUDIT_LOG="+filepath.Join(work, "deploy-audit.log"))
-
-	var cmd *exec.Cmd
-	c, err := client.NewStdioMCPClientWithOptions(bin, env, nil, transport.WithCommandFunc(
-		func(ctx context.Context, command string, env, args []string) (*exec.Cmd, error) {
-			cmd = exec.CommandContext(ctx, command, args...)
-			cmd.Env, cmd.Dir = env, work
-			return cmd, nil
-		}))
+	env, err := deployServerEnv(base, dir, work)
 	if err != nil {
 		return nil, err
 	}
-	sampler := proctree.Watch(cmd.Process.Pid, proctree.Interval)
-	stopped := false
-	stop := func() proctree.Usage {
-		if stopped {
-			return proctree.Usage{}
-		}
-		stopped = true
-		sampler.Checkpoint()
-		_ = c.Close()
-		_ = cmd.Wait()
-		return sampler.Stop(cmd.ProcessState)
-	}
-	defer stop()
 
-	var mu sync.Mutex
-	var marks []stageMark
-	var sent time.Time
-	c.OnNotification(func(n mcp.JSONRPCNotification) {
-		if n.Method != "notifications/progress" {
-			return
-		}
-		msg, _ := n.Params.AdditionalFields["message"].(string)
-		server, _ := procCPU(cmd.Process.Pid)
-		mu.Lock()
-		marks = append(marks, stageMark{At: time.Since(sent), Message: msg, ServerCPU: server, BenchCPU: selfCPU()})
-		mu.Unlock()
-	})
+	s, err := startDeployServer(bin, work, env)
+	if err != nil {
+		return nil, err
+	}
+	defer s.stop()
 	ctx, cancel := context.WithTimeout(context.Background(), deployTimeout)
 	defer cancel()
-	if err := c.Start(ctx); err != nil { // already running: this installs the notification handler
+	if err := s.initialize(ctx); err != nil {
 		return nil, err
 	}
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcp.Implementation{Name: "cloudbase-mcp-bench", Version: "1"}
-	if _, err := c.Initialize(ctx, init); err != nil {
-		return nil, fmt.Errorf("initialize: %w", err)
-	}
-
-	req := mcp.CallToolRequest{}
-	req.Params.Name = "manageCloudRun"
-	req.Params.Arguments = map[string]any{"action": "deploy", "serverName": "bench-deploy", "targetPath": dir}
-	req.Params.Meta = &mcp.Meta{ProgressToken: "deploy"}
-	if cold {
-		if err := dropCaches(); err != nil {
-			return nil, err
-		}
-	}
-	mu.Lock()
-	sent = time.Now()
-	mu.Unlock()
-	res, err := c.CallTool(ctx, req)
-	total := time.Since(sent)
+	res, total, err := s.deploy(ctx, dir, cold)
 	if err != nil {
-		return nil, fmt.Errorf("deploy call: %w", err)
+		return nil, err
 	}
-	u := stop()
-	mu.Lock()
-	defer mu.Unlock()
-	r := &deployRun{Cold: cold, Total: total, Marks: marks, PeakKB: u.PeakKB(), CPU: u.CPU}
+	u := s.stop()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := &deployRun{Cold: cold, Total: total, Marks: s.marks, PeakKB: u.PeakKB(), CPU: u.CPU}
 	if err := r.read(res); err != nil {
 		return r, err
 	}
@@ -182,6 +119,116 @@ func measureDeploy(bin, dir, work string, cold bool) (*deployRun, error) {
 		return r, fmt.Errorf("the emulator holds %d package bytes, the result says %d were packed", r.Stored, r.ZipBytes)
 	}
 	return r, r.split()
+}
+
+// deployServerEnv is the server's environment: no credentials or settings of
+// this machine, an empty HOME under work, the emulator at base as the API.
+func deployServerEnv(base, dir, work string) ([]string, error) {
+	home := filepath.Join(work, "deploy-home")
+	if err := os.MkdirAll(home, 0o755); err != nil {
+		return nil, err
+	}
+	env := slices.DeleteFunc(startup.CleanEnv(os.Environ()), func(kv string) bool {
+		return strings.HasPrefix(kv, "HOME=") || strings.HasPrefix(kv, "XDG_CONFIG_HOME=")
+	})
+	return append(env, "HOME="+home,
+		"CLOUDBASE_API_BASE_URL="+base,
+		"TENCENTCLOUD_SECRETID="+emulator.DemoSecretID, "TENCENTCLOUD_SECRETKEY="+emulator.DemoSecretKey,
+		"CLOUDBASE_ENV_ID="+deployEnv,
+		"CLOUDBASE_MCP_PLUGINS_ENABLED=cloudrun", "CLOUDBASE_MCP_LOG_LEVEL=error",
+		"CLOUDBASE_MCP_WORKSPACE="+filepath.Dir(dir),
+		"CLOUDBASE_MCP_AUDIT_LOG="+filepath.Join(work, "deploy-audit.log")), nil
+}
+
+// deployServer is our binary over stdio, its process tree sampled, with the
+// progress messages of the deploy call recorded as they arrive.
+type deployServer struct {
+	c       *client.Client
+	cmd     *exec.Cmd
+	sampler *proctree.Sampler
+	stopped bool
+
+	mu    sync.Mutex
+	marks []stageMark
+	sent  time.Time // when the deploy call went out
+}
+
+func startDeployServer(bin, work string, env []string) (*deployServer, error) {
+	s := &deployServer{}
+	c, err := client.NewStdioMCPClientWithOptions(bin, env, nil, transport.WithCommandFunc(
+		func(ctx context.Context, command string, env, args []string) (*exec.Cmd, error) {
+			s.cmd = exec.CommandContext(ctx, command, args...)
+			s.cmd.Env, s.cmd.Dir = env, work
+			return s.cmd, nil
+		}))
+	if err != nil {
+		return nil, err
+	}
+	s.c = c
+	s.sampler = proctree.Watch(s.cmd.Process.Pid, proctree.Interval)
+	c.OnNotification(s.progress)
+	return s, nil
+}
+
+// stop ends the server (once) and returns its usage over the session.
+func (s *deployServer) stop() proctree.Usage {
+	if s.stopped {
+		return proctree.Usage{}
+	}
+	s.stopped = true
+	s.sampler.Checkpoint()
+	_ = s.c.Close()
+	_ = s.cmd.Wait()
+	return s.sampler.Stop(s.cmd.ProcessState)
+}
+
+// progress records a progress message with the CPU time both sides have
+// spent so far.
+func (s *deployServer) progress(n mcp.JSONRPCNotification) {
+	if n.Method != "notifications/progress" {
+		return
+	}
+	msg, _ := n.Params.AdditionalFields["message"].(string)
+	server, _ := procCPU(s.cmd.Process.Pid)
+	s.mu.Lock()
+	s.marks = append(s.marks, stageMark{At: time.Since(s.sent), Message: msg, ServerCPU: server, BenchCPU: selfCPU()})
+	s.mu.Unlock()
+}
+
+func (s *deployServer) initialize(ctx context.Context) error {
+	if err := s.c.Start(ctx); err != nil { // already running: this installs the notification handler
+		return err
+	}
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: "cloudbase-mcp-bench", Version: "1"}
+	if _, err := s.c.Initialize(ctx, init); err != nil {
+		return fmt.Errorf("initialize: %w", err)
+	}
+	return nil
+}
+
+// deploy calls manageCloudRun deploy on dir (after dropping the page cache
+// if cold) and times it.
+func (s *deployServer) deploy(ctx context.Context, dir string, cold bool) (*mcp.CallToolResult, time.Duration, error) {
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "manageCloudRun"
+	req.Params.Arguments = map[string]any{"action": "deploy", "serverName": "bench-deploy", "targetPath": dir}
+	req.Params.Meta = &mcp.Meta{ProgressToken: "deploy"}
+	if cold {
+		if err := dropCaches(); err != nil {
+			return nil, 0, err
+		}
+	}
+	s.mu.Lock()
+	s.sent = time.Now()
+	s.mu.Unlock()
+	res, err := s.c.CallTool(ctx, req)
+	total := time.Since(s.sent)
+	if err != nil {
+		return nil, 0, fmt.Errorf("deploy call: %w", err)
+	}
+	return res, total, nil
 }
 
 // read takes the figures the result reports.

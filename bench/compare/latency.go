@@ -197,82 +197,110 @@ func measureLatency(hitN, missN, batches int) (*latencyResult, error) {
 	defer s.close()
 	ctx := context.Background()
 	r := &latencyResult{}
-	expire := func() { s.clock.Advance(s.ttl + time.Second) }
-
-	// Cache hit.
-	if _, err := s.list(ctx); err != nil {
+	if r.Hit, err = s.measureHits(ctx, hitN); err != nil {
 		return nil, err
 	}
-	d := make([]time.Duration, 0, hitN)
-	for range hitN + hitN/10 {
+	if r.Miss, err = s.measureMisses(ctx, missN); err != nil {
+		return nil, err
+	}
+	if err := s.measureConcurrent(ctx, r, batches); err != nil {
+		return nil, err
+	}
+	if err := s.proveCoalesced(ctx, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// expire moves the plugin's clock past the list TTL.
+func (s *stack) expire() { s.clock.Advance(s.ttl + time.Second) }
+
+// measureHits times n cache hits, after one call that fills the cache and n/10
+// hits of warm-up.
+func (s *stack) measureHits(ctx context.Context, n int) (dist, error) {
+	if _, err := s.list(ctx); err != nil {
+		return dist{}, err
+	}
+	d := make([]time.Duration, 0, n)
+	for range n + n/10 {
 		t := time.Now()
 		hit, err := s.list(ctx)
 		el := time.Since(t)
 		if err != nil {
-			return nil, err
+			return dist{}, err
 		}
 		if !hit {
-			return nil, errors.New("expected a cache hit")
+			return dist{}, errors.New("expected a cache hit")
 		}
 		d = append(d, el)
 	}
-	r.Hit = summarize(d[hitN/10:]) // the first tenth is warm-up
+	return summarize(d[n/10:]), nil // the first tenth is warm-up
+}
 
-	// Cache miss: expire, then one call reads the emulator over loopback.
+// measureMisses times n cache misses (after n/10 of warm-up): expire, then
+// one call reads the emulator over loopback.
+func (s *stack) measureMisses(ctx context.Context, n int) (dist, error) {
 	before := s.emu.RequestCount(listAction)
-	d = d[:0]
-	for i := range missN + missN/10 {
-		expire()
+	d := make([]time.Duration, 0, n)
+	for i := range n + n/10 {
+		s.expire()
 		t := time.Now()
 		hit, err := s.list(ctx)
 		el := time.Since(t)
 		if err != nil {
-			return nil, err
+			return dist{}, err
 		}
 		if hit {
-			return nil, errors.New("expected a cache miss")
+			return dist{}, errors.New("expected a cache miss")
 		}
-		if i >= missN/10 {
+		if i >= n/10 {
 			d = append(d, el)
 		}
 	}
-	r.Miss = summarize(d)
-	r.Miss.Upstream = s.emu.RequestCount(listAction) - before
-	r.Miss.Batches = missN + missN/10
+	miss := summarize(d)
+	miss.Upstream = s.emu.RequestCount(listAction) - before
+	miss.Batches = n + n/10
+	return miss, nil
+}
 
-	// 10 concurrent identical misses.
-	batch := func() (wall time.Duration, upstream, misses int, err error) {
-		expire()
-		before := s.emu.RequestCount(listAction)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		var firstErr error
-		for range concurrentN {
-			wg.Go(func() {
-				<-start
-				hit, err := s.list(ctx)
-				mu.Lock()
-				defer mu.Unlock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				if err == nil && !hit {
-					misses++
-				}
-			})
-		}
-		t := time.Now()
-		close(start)
-		wg.Wait()
-		return time.Since(t), s.emu.RequestCount(listAction) - before, misses, firstErr
+// batch expires the cache and makes concurrentN identical list calls at
+// once: how long they took, the upstream calls they caused and how many were
+// misses.
+func (s *stack) batch(ctx context.Context) (wall time.Duration, upstream, misses int, err error) {
+	s.expire()
+	before := s.emu.RequestCount(listAction)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	for range concurrentN {
+		wg.Go(func() {
+			<-start
+			hit, err := s.list(ctx)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			if err == nil && !hit {
+				misses++
+			}
+		})
 	}
-	d = d[:0]
+	t := time.Now()
+	close(start)
+	wg.Wait()
+	return time.Since(t), s.emu.RequestCount(listAction) - before, misses, firstErr
+}
+
+// measureConcurrent runs batches of concurrentN concurrent identical misses.
+func (s *stack) measureConcurrent(ctx context.Context, r *latencyResult, batches int) error {
+	d := make([]time.Duration, 0, batches)
 	r.ConcUpstreamMin, r.ConcMissesMin = 1<<30, 1<<30
 	for range batches {
-		wall, up, misses, err := batch()
+		wall, up, misses, err := s.batch(ctx)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		d = append(d, wall)
 		r.ConcUpstreamMin, r.ConcUpstreamMax = min(r.ConcUpstreamMin, up), max(r.ConcUpstreamMax, up)
@@ -282,22 +310,25 @@ func measureLatency(hitN, missN, batches int) (*latencyResult, error) {
 	up, bt := r.Concurrent.Upstream, batches
 	r.Concurrent = summarize(d)
 	r.Concurrent.Upstream, r.Concurrent.Batches = up, bt
+	return nil
+}
 
-	// Proof: with the upstream answer delayed, all 10 callers certainly
-	// overlap; the emulator's admin request log must show one call.
+// proveCoalesced: with the upstream answer delayed, all concurrentN callers
+// certainly overlap; the emulator's admin request log must show one call.
+func (s *stack) proveCoalesced(ctx context.Context, r *latencyResult) error {
 	s.emu.InjectFault(emulator.Fault{Action: listAction, Delay: proofDelay})
 	c0, err := s.adminCounts()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	wall, _, misses, err := batch()
+	wall, _, misses, err := s.batch(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	c1, err := s.adminCounts()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	r.ProofUpstream, r.ProofMisses, r.ProofWall = c1[listAction]-c0[listAction], misses, wall
-	return r, nil
+	return nil
 }

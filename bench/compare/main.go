@@ -289,70 +289,104 @@ func measurePackaging(rep *report, o options, ref *refInstall, work string) erro
 		return fmt.Errorf("building bench/packzip: %w\n%s", err, out)
 	}
 
-	cold := func(what string) bool {
-		if !o.cold {
-			return false
-		}
-		if err := dropCaches(); err != nil {
-			if rep.dropErr == nil {
-				rep.dropErr = err
-				logf("cannot drop the page cache (%v): every number is warm-cache", err)
-			}
-			return false
-		}
-		logf("%s (page cache dropped)", what)
-		return true
-	}
-
+	b := &packBench{rep: rep, o: o}
 	// Disk read: the limit.
-	rep.disk = &diskRead{}
-	if cold("disk read, cold") {
+	if err := b.readDisk(dir); err != nil {
+		return err
+	}
+	rep.packOurs = b.measure("our packer", true, o.packRuns, func() (packRun, error) { return runOurs(packzip, dir, work) })
+	rep.packRef = b.measure("reference codeToZip", true, o.packRuns, func() (packRun, error) {
+		return runRef(ref, "codeToZip", dir, work, nil)
+	})
+	if err := measureBaseline(rep, ref, packzip, work); err != nil {
+		return err
+	}
+	if o.compress {
+		rep.packRefGlob = b.measure("reference compressToZip", false, 1, func() (packRun, error) {
+			return runRef(ref, "compressToZip", dir, work, tree.Globs)
+		})
+	}
+	return nil
+}
+
+// packBench runs the packaging measurements, cold when the page cache can be
+// dropped.
+type packBench struct {
+	rep *report
+	o   options
+}
+
+// cold drops the page cache before the measurement what, if asked to and
+// allowed; the first refusal is reported once and every later number is warm.
+func (b *packBench) cold(what string) bool {
+	if !b.o.cold {
+		return false
+	}
+	if err := dropCaches(); err != nil {
+		if b.rep.dropErr == nil {
+			b.rep.dropErr = err
+			logf("cannot drop the page cache (%v): every number is warm-cache", err)
+		}
+		return false
+	}
+	logf("%s (page cache dropped)", what)
+	return true
+}
+
+// readDisk times reading every file of dir, cold (when it can be) and warm.
+func (b *packBench) readDisk(dir string) error {
+	disk := &diskRead{}
+	b.rep.disk = disk
+	var err error
+	if b.cold("disk read, cold") {
 		t := time.Now()
-		if rep.disk.files, rep.disk.bytes, err = tree.ReadAll(dir); err != nil {
+		if disk.files, disk.bytes, err = tree.ReadAll(dir); err != nil {
 			return err
 		}
-		rep.disk.cold = time.Since(t)
+		disk.cold = time.Since(t)
 	} else {
 		_, _, _ = tree.ReadAll(dir) // warm it
 	}
 	logf("disk read, warm")
-	t = time.Now()
-	if rep.disk.files, rep.disk.bytes, err = tree.ReadAll(dir); err != nil {
+	t := time.Now()
+	if disk.files, disk.bytes, err = tree.ReadAll(dir); err != nil {
 		return err
 	}
-	rep.disk.warm = time.Since(t)
+	disk.warm = time.Since(t)
+	return nil
+}
 
-	measure := func(name string, coldToo bool, runs int, f func() (packRun, error)) *packResult {
-		p := &packResult{}
-		if coldToo && cold(name+", cold") {
-			r, err := f()
-			if err != nil {
-				p.err = err
-				logf("%s failed: %v", name, err)
-				return p
-			}
-			p.cold = &r
-		} // else the cache is warm: the warm disk read and every cold run left the tree in it
-		for i := range runs {
-			logf("%s, warm %d/%d", name, i+1, runs)
-			r, err := f()
-			if err != nil {
-				p.err = err
-				logf("%s failed: %v", name, err)
-				return p
-			}
-			p.warm = append(p.warm, r)
+// measure runs the packer f once cold (if coldToo and the cache can be
+// dropped), then runs times warm; the first failure ends it.
+func (b *packBench) measure(name string, coldToo bool, runs int, f func() (packRun, error)) *packResult {
+	p := &packResult{}
+	if coldToo && b.cold(name+", cold") {
+		r, err := f()
+		if err != nil {
+			p.err = err
+			logf("%s failed: %v", name, err)
+			return p
 		}
-		slices.SortFunc(p.warm, func(a, b packRun) int {
-			return int((a.Seconds - b.Seconds) * 1e9)
-		})
-		return p
+		p.cold = &r
+	} // else the cache is warm: the warm disk read and every cold run left the tree in it
+	for i := range runs {
+		logf("%s, warm %d/%d", name, i+1, runs)
+		r, err := f()
+		if err != nil {
+			p.err = err
+			logf("%s failed: %v", name, err)
+			return p
+		}
+		p.warm = append(p.warm, r)
 	}
-	rep.packOurs = measure("our packer", true, o.packRuns, func() (packRun, error) { return runOurs(packzip, dir, work) })
-	rep.packRef = measure("reference codeToZip", true, o.packRuns, func() (packRun, error) {
-		return runRef(ref, "codeToZip", dir, work, nil)
+	slices.SortFunc(p.warm, func(a, b packRun) int {
+		return int((a.Seconds - b.Seconds) * 1e9)
 	})
-	// Runtime baseline: each packer on a one-file project.
+	return p
+}
+
+// measureBaseline is the runtime baseline: each packer on a one-file project.
+func measureBaseline(rep *report, ref *refInstall, packzip, work string) error {
 	tiny := filepath.Join(work, "tiny")
 	if err := os.MkdirAll(tiny, 0o755); err != nil {
 		return err
@@ -366,11 +400,6 @@ func measurePackaging(rep *report, o options, ref *refInstall, work string) erro
 	}
 	if r, err := runRef(ref, "codeToZip", tiny, work, nil); err == nil {
 		rep.baseRef = &r
-	}
-	if o.compress {
-		rep.packRefGlob = measure("reference compressToZip", false, 1, func() (packRun, error) {
-			return runRef(ref, "compressToZip", dir, work, tree.Globs)
-		})
 	}
 	return nil
 }

@@ -45,56 +45,73 @@ func ensureRef(dir, serverVersion, managerVersion string) (*refInstall, error) {
 	if installedVersion(dir, "@cloudbase/cloudbase-mcp") == serverVersion &&
 		installedVersion(dir, "@cloudbase/manager-node") == managerVersion {
 		r.Reused = true
-	} else {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, err
-		}
-		if _, err := os.Stat(filepath.Join(dir, "package.json")); err != nil {
-			if err := os.WriteFile(filepath.Join(dir, "package.json"),
-				[]byte(`{"name":"cloudbase-mcp-bench-ref","private":true}`+"\n"), 0o644); err != nil {
-				return nil, err
-			}
-		}
-		cmd := exec.Command("npm", "install", "--no-audit", "--no-fund", "--save-exact",
-			"@cloudbase/cloudbase-mcp@"+serverVersion, "@cloudbase/manager-node@"+managerVersion)
-		cmd.Dir = dir
-		out, err := cmd.CombinedOutput()
-		r.NPMOutput = string(out)
-		if err != nil {
-			return nil, fmt.Errorf("npm install in %s: %w\n%s", dir, err, out)
-		}
-		for pkg, want := range map[string]string{"@cloudbase/cloudbase-mcp": serverVersion, "@cloudbase/manager-node": managerVersion} {
-			if got := installedVersion(dir, pkg); got != want {
-				return nil, fmt.Errorf("npm installed %s %q, want %q", pkg, got, want)
-			}
-		}
+	} else if err := r.install(); err != nil {
+		return nil, err
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "node_modules", "@cloudbase", "cloudbase-mcp", "package.json"))
+	cli, err := refCLI(dir)
 	if err != nil {
 		return nil, err
+	}
+	r.CLI = filepath.Join(dir, "node_modules", "@cloudbase", "cloudbase-mcp", filepath.FromSlash(cli))
+	if err := os.WriteFile(filepath.Join(dir, "refzip.cjs"), refzipScript, 0o644); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// install runs npm install of the pinned versions into r.Dir and checks that
+// npm installed exactly those.
+func (r *refInstall) install() error {
+	dir := r.Dir
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(dir, "package.json")); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, "package.json"),
+			[]byte(`{"name":"cloudbase-mcp-bench-ref","private":true}`+"\n"), 0o644); err != nil {
+			return err
+		}
+	}
+	cmd := exec.Command("npm", "install", "--no-audit", "--no-fund", "--save-exact",
+		"@cloudbase/cloudbase-mcp@"+r.ServerVersion, "@cloudbase/manager-node@"+r.ManagerVersion)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	r.NPMOutput = string(out)
+	if err != nil {
+		return fmt.Errorf("npm install in %s: %w\n%s", dir, err, out)
+	}
+	for pkg, want := range map[string]string{"@cloudbase/cloudbase-mcp": r.ServerVersion, "@cloudbase/manager-node": r.ManagerVersion} {
+		if got := installedVersion(dir, pkg); got != want {
+			return fmt.Errorf("npm installed %s %q, want %q", pkg, got, want)
+		}
+	}
+	return nil
+}
+
+// refCLI is the reference server's entry point, relative to its package: the
+// "bin" of its package.json (a path, or the cloudbase-mcp entry of a map).
+func refCLI(dir string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "node_modules", "@cloudbase", "cloudbase-mcp", "package.json"))
+	if err != nil {
+		return "", err
 	}
 	var p struct {
 		Bin any `json:"bin"`
 	}
 	if err := json.Unmarshal(b, &p); err != nil {
-		return nil, err
+		return "", err
 	}
+	var cli string
 	switch v := p.Bin.(type) {
 	case string:
-		r.CLI = v
+		cli = v
 	case map[string]any:
-		if s, ok := v["cloudbase-mcp"].(string); ok {
-			r.CLI = s
-		}
+		cli, _ = v["cloudbase-mcp"].(string)
 	}
-	if r.CLI == "" {
-		return nil, fmt.Errorf("no bin in @cloudbase/cloudbase-mcp's package.json")
+	if cli == "" {
+		return "", fmt.Errorf("no bin in @cloudbase/cloudbase-mcp's package.json")
 	}
-	r.CLI = filepath.Join(dir, "node_modules", "@cloudbase", "cloudbase-mcp", filepath.FromSlash(r.CLI))
-	if err := os.WriteFile(filepath.Join(dir, "refzip.cjs"), refzipScript, 0o644); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return cli, nil
 }
 
 func commandOutput(name string, args ...string) string {

@@ -83,10 +83,7 @@ func runDemo(args []string) error {
 		return err
 	}
 	defer os.RemoveAll(ws)
-	haveProject := true
-	if err := os.CopyFS(filepath.Join(ws, "shop-api"), os.DirFS(*project)); err != nil {
-		haveProject = false
-	}
+	haveProject := os.CopyFS(filepath.Join(ws, "shop-api"), os.DirFS(*project)) == nil
 
 	var serverLog syncBuffer
 	env := []string{"CLOUDBASE_MCP_SANDBOX=true", "CLOUDBASE_MCP_SANDBOX_SPEED=60", "CLOUDBASE_MCP_LOG_LEVEL=warn",
@@ -102,32 +99,44 @@ func runDemo(args []string) error {
 		return fmt.Errorf("start the server: %w", err)
 	}
 	defer c.Close()
-	c.OnNotification(func(n mcp.JSONRPCNotification) {
-		f := n.Params.AdditionalFields
-		switch n.Method {
-		case "notifications/progress":
-			fmt.Fprintf(os.Stdout, "   .. progress %v: %v\n", f["progress"], f["message"])
-		case "notifications/message":
-			fmt.Fprintf(os.Stdout, "   .. [%v] %v\n", f["level"], f["data"])
-		}
-	})
+	c.OnNotification(printNotification)
 
+	d := &demo{c: c, ctx: ctx, out: os.Stdout, full: *full, user: user}
+	if err := d.connect(&serverLog); err != nil {
+		return err
+	}
+	return d.tour(haveProject, *project, &serverLog)
+}
+
+// printNotification shows the server's progress and log notifications.
+func printNotification(n mcp.JSONRPCNotification) {
+	f := n.Params.AdditionalFields
+	switch n.Method {
+	case "notifications/progress":
+		fmt.Fprintf(os.Stdout, "   .. progress %v: %v\n", f["progress"], f["message"])
+	case "notifications/message":
+		fmt.Fprintf(os.Stdout, "   .. [%v] %v\n", f["level"], f["data"])
+	}
+}
+
+// connect runs the MCP handshake, asks for info-level client logs and prints
+// the server and its tools.
+func (d *demo) connect(serverLog *syncBuffer) error {
 	start := time.Now()
 	init := mcp.InitializeRequest{}
 	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
 	init.Params.ClientInfo = mcp.Implementation{Name: "cloudbase-mcp-demo", Version: "1"}
 	init.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{}
-	ir, err := c.Initialize(ctx, init)
+	ir, err := d.c.Initialize(d.ctx, init)
 	if err != nil {
 		return fmt.Errorf("initialize: %w (server log: %s)", err, serverLog.String())
 	}
-	d := &demo{c: c, ctx: ctx, out: os.Stdout, full: *full, user: user}
-	if err := c.SetLevel(ctx, mcp.SetLevelRequest{Params: mcp.SetLevelParams{Level: mcp.LoggingLevelInfo}}); err != nil {
+	if err := d.c.SetLevel(d.ctx, mcp.SetLevelRequest{Params: mcp.SetLevelParams{Level: mcp.LoggingLevelInfo}}); err != nil {
 		return fmt.Errorf("logging/setLevel: %w", err)
 	}
 	fmt.Fprintf(d.out, "== Connected to %s %s over stdio in %s (protocol %s, sandbox mode, virtual clock x60)\n",
 		ir.ServerInfo.Name, ir.ServerInfo.Version, time.Since(start).Round(time.Millisecond), ir.ProtocolVersion)
-	tools, err := c.ListTools(ctx, mcp.ListToolsRequest{})
+	tools, err := d.c.ListTools(d.ctx, mcp.ListToolsRequest{})
 	if err != nil {
 		return fmt.Errorf("tools/list: %w", err)
 	}
@@ -136,7 +145,12 @@ func runDemo(args []string) error {
 		names = append(names, t.Name)
 	}
 	fmt.Fprintf(d.out, "== tools/list: %s\n", strings.Join(names, ", "))
+	return nil
+}
 
+// tour runs the demo's sections in order, then checks that the emulator saw
+// only requests the real API accepts.
+func (d *demo) tour(haveProject bool, project string, serverLog *syncBuffer) error {
 	if err := d.reads(); err != nil {
 		return err
 	}
@@ -148,7 +162,7 @@ func runDemo(args []string) error {
 			return fmt.Errorf("%w (server log: %s)", err, serverLog.String())
 		}
 	} else {
-		fmt.Fprintf(d.out, "\n== Skipping the deploy loop: no sample project at %s (run make demo from the repository root)\n", *project)
+		fmt.Fprintf(d.out, "\n== Skipping the deploy loop: no sample project at %s (run make demo from the repository root)\n", project)
 	}
 	if strings.Contains(serverLog.String(), emulator.WireViolationLog) {
 		return fmt.Errorf("the sandbox emulator saw requests the real API would refuse (server log: %s)", serverLog.String())
@@ -259,15 +273,27 @@ func (d *demo) httpGet(url string) error {
 	return nil
 }
 
+// deployLoop is the cloud half, one phase per section: open an env, deploy
+// and follow the build, a canary promoted, a canary rolled back, config
+// changes, download and delete.
 func (d *demo) deployLoop() error {
-	d.section("Opening CloudRun on a fresh env")
-	if _, err := d.call("Is CloudRun opened on fresh-env-9z8y7x?", "queryCloudRun", map[string]any{"action": "envStatus", "envId": "fresh-env-9z8y7x"}); err != nil {
-		return err
+	for _, phase := range []func() error{d.openEnv, d.deployShopAPI, d.canaryPromoted, d.canaryRolledBack, d.configThenDelete} {
+		if err := phase(); err != nil {
+			return err
+		}
 	}
-	if _, err := d.call("Open it (waits until normal)", "manageCloudRun", map[string]any{"action": "initEnv", "envId": "fresh-env-9z8y7x"}); err != nil {
-		return err
-	}
+	return nil
+}
 
+func (d *demo) openEnv() error {
+	d.section("Opening CloudRun on a fresh env")
+	return d.steps([]step{
+		{"Is CloudRun opened on fresh-env-9z8y7x?", "queryCloudRun", map[string]any{"action": "envStatus", "envId": "fresh-env-9z8y7x"}},
+		{"Open it (waits until normal)", "manageCloudRun", map[string]any{"action": "initEnv", "envId": "fresh-env-9z8y7x"}},
+	})
+}
+
+func (d *demo) deployShopAPI() error {
 	d.section("Deploying a container project (shop-api, from testdata/projects/container-node)")
 	if _, err := d.call("Dry run: what would be uploaded and sent", "manageCloudRun",
 		map[string]any{"action": "deploy", "serverName": "shop-api", "targetPath": "shop-api", "dryRun": true}); err != nil {
@@ -278,32 +304,24 @@ func (d *demo) deployLoop() error {
 	if err != nil {
 		return err
 	}
-	if err := d.followBuild("shop-api", dep); err != nil {
-		return err
-	}
+	return d.followBuild("shop-api", dep)
+}
 
+func (d *demo) canaryPromoted() error {
 	d.section("A canary: deploy again as GRAY, shift 10 %, promote")
-	if _, err := d.call("Deploy v2 as a GRAY release", "manageCloudRun",
-		map[string]any{"action": "deploy", "serverName": "shop-api", "targetPath": "shop-api", "releaseType": "GRAY"}); err != nil {
+	if err := d.deployGray("Deploy v2 as a GRAY release"); err != nil {
 		return err
 	}
-	if err := d.waitGrayOpen("shop-api"); err != nil {
-		return err
-	}
-	if err := d.steps([]step{
+	return d.steps([]step{
 		{"Send 10 % to the canary", "manageCloudRun", map[string]any{"action": "traffic", "serverName": "shop-api", "trafficOp": "set", "stablePercent": 90, "canaryPercent": 10}},
 		{"Both versions now serve", "queryCloudRun", map[string]any{"action": "detail", "detailServerName": "shop-api", "refresh": true}},
 		{"Promote the canary to 100 %", "manageCloudRun", map[string]any{"action": "traffic", "serverName": "shop-api", "trafficOp": "promote"}},
-	}); err != nil {
-		return err
-	}
+	})
+}
 
+func (d *demo) canaryRolledBack() error {
 	d.section("The rollback path: another GRAY release, abandoned")
-	if _, err := d.call("Deploy v3 as a GRAY release", "manageCloudRun",
-		map[string]any{"action": "deploy", "serverName": "shop-api", "targetPath": "shop-api", "releaseType": "GRAY"}); err != nil {
-		return err
-	}
-	if err := d.waitGrayOpen("shop-api"); err != nil {
+	if err := d.deployGray("Deploy v3 as a GRAY release"); err != nil {
 		return err
 	}
 	if err := d.steps([]step{
@@ -313,10 +331,21 @@ func (d *demo) deployLoop() error {
 		return err
 	}
 	time.Sleep(300 * time.Millisecond) // a few virtual seconds for the rollback to apply
-	if _, err := d.call("Online versions after the rollback", "queryCloudRun", map[string]any{"action": "detail", "detailServerName": "shop-api", "refresh": true}); err != nil {
+	_, err := d.call("Online versions after the rollback", "queryCloudRun", map[string]any{"action": "detail", "detailServerName": "shop-api", "refresh": true})
+	return err
+}
+
+// deployGray deploys shop-api as a GRAY release and waits until its release
+// order is open for traffic.
+func (d *demo) deployGray(title string) error {
+	if _, err := d.call(title, "manageCloudRun",
+		map[string]any{"action": "deploy", "serverName": "shop-api", "targetPath": "shop-api", "releaseType": "GRAY"}); err != nil {
 		return err
 	}
+	return d.waitGrayOpen("shop-api")
+}
 
+func (d *demo) configThenDelete() error {
 	d.section("Config without code, then delete")
 	if err := d.steps([]step{
 		{"Keep one instance warm (a hot change)", "manageCloudRun", map[string]any{"action": "updateConfig", "serverName": "shop-api", "serverConfig": map[string]any{"MinNum": 1}}},
@@ -328,15 +357,12 @@ func (d *demo) deployLoop() error {
 		return err
 	}
 	d.user.script(mcp.ElicitationResponseActionDecline, mcp.ElicitationResponseActionAccept)
-	if err := d.steps([]step{
+	return d.steps([]step{
 		{"Download the online version's code into the workspace", "manageCloudRun", map[string]any{"action": "download", "serverName": "shop-api", "targetPath": "shop-api-online"}},
 		{"Delete: the server asks the user first, who declines (nothing happens)", "manageCloudRun", map[string]any{"action": "delete", "serverName": "shop-api"}},
 		{"Delete again: this time the user accepts", "manageCloudRun", map[string]any{"action": "delete", "serverName": "shop-api"}},
 		{"List again (the write invalidated the cache)", "queryCloudRun", map[string]any{"action": "list", "serverName": "shop"}},
-	}); err != nil {
-		return err
-	}
-	return nil
+	})
 }
 
 // followBuild polls the build log until the build ends, then the detail
@@ -400,7 +426,6 @@ func (d *demo) section(title string) {
 	fmt.Fprintf(d.out, "\n==== %s\n", title)
 }
 
-// call prints a call and its result; isError results are printed, not fatal.
 // step is one printed call of the demo.
 type step struct {
 	title string
@@ -418,6 +443,7 @@ func (d *demo) steps(steps []step) error {
 	return nil
 }
 
+// call prints a call and its result; isError results are printed, not fatal.
 func (d *demo) call(title, tool string, args map[string]any) (map[string]any, error) {
 	argText, _ := json.Marshal(args)
 	d.calls++

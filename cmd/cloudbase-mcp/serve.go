@@ -47,6 +47,12 @@ func serve(args []string) error {
 	if cfg.Transport == config.TransportHTTP {
 		return serveHTTP(ctx, cfg, logger)
 	}
+	return serveStdio(ctx, cfg, logger)
+}
+
+// serveStdio speaks MCP over stdin/stdout until stdin ends or a signal
+// cancels ctx, then shuts down within shutdownGrace.
+func serveStdio(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 	if stdinIsTerminal() {
 		greet(os.Stderr)
 	}
@@ -66,11 +72,24 @@ func serve(args []string) error {
 	done := make(chan error, 1)
 	go func() { done <- stdio.Listen(ctx, guard, guard.Stdout()) }()
 
+	err = awaitShutdown(ctx, guard.EOF(), done, cleanup, logger)
+	logger.Info("server stopped")
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// awaitShutdown waits until the transport stops, stdin ends (eof) or ctx is
+// cancelled, then runs cleanup alongside the calls still winding down, giving
+// both shutdownGrace in all. It returns what Listen returned, if it did.
+func awaitShutdown(ctx context.Context, eof <-chan struct{}, done <-chan error, cleanup func(), logger *slog.Logger) error {
+	var err error
 	listening := true
 	select {
 	case err = <-done: // stdin closed and every call returned
 		listening = false
-	case <-guard.EOF(): // stdin closed: calls still running get shutdownGrace
+	case <-eof: // stdin closed: calls still running get shutdownGrace
 	case <-ctx.Done(): // SIGTERM or SIGINT: Listen cancels in-flight calls
 	}
 	// Local runs stop while in-flight calls wind down, not after them: the
@@ -89,11 +108,7 @@ func serve(args []string) error {
 			listening, cleaned = false, nil
 		}
 	}
-	logger.Info("server stopped")
-	if err != nil && !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
+	return err
 }
 
 // hooks are what hosted mode adds to the server buildServer builds.

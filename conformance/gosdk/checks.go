@@ -54,14 +54,8 @@ func checkHandshake(ctx context.Context, c *checkCtx) (string, error) {
 	if want == "" {
 		want = modernVersion // the SDK's default, which the server must accept
 	}
-	if r.ProtocolVersion != want {
-		return "", fmt.Errorf("asked for %q, negotiated %q", want, r.ProtocolVersion)
-	}
-	if r.ServerInfo == nil || r.ServerInfo.Name != "cloudbase-mcp" {
-		return "", fmt.Errorf("serverInfo is %s, want name cloudbase-mcp", short(r.ServerInfo, 200))
-	}
-	if r.Capabilities == nil || r.Capabilities.Tools == nil || r.Capabilities.Logging == nil {
-		return "", fmt.Errorf("capabilities lack tools or logging: %s", short(r.Capabilities, 300))
+	if err := checkInitializeResult(r, want); err != nil {
+		return "", err
 	}
 	how := "initialize"
 	if len(s.tap.requestsSent("initialize")) == 0 {
@@ -71,27 +65,62 @@ func checkHandshake(ctx context.Context, c *checkCtx) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("tools/list: %w", err)
 	}
+	names, err := checkToolList(tools.Tools)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s via %s, %s %s, tools %v", r.ProtocolVersion, how, r.ServerInfo.Name, r.ServerInfo.Version, names), nil
+}
+
+// checkInitializeResult fails unless the server negotiated want and names
+// itself cloudbase-mcp, with tools and logging.
+func checkInitializeResult(r *mcp.InitializeResult, want string) error {
+	if r.ProtocolVersion != want {
+		return fmt.Errorf("asked for %q, negotiated %q", want, r.ProtocolVersion)
+	}
+	if r.ServerInfo == nil || r.ServerInfo.Name != "cloudbase-mcp" {
+		return fmt.Errorf("serverInfo is %s, want name cloudbase-mcp", short(r.ServerInfo, 200))
+	}
+	if r.Capabilities == nil || r.Capabilities.Tools == nil || r.Capabilities.Logging == nil {
+		return fmt.Errorf("capabilities lack tools or logging: %s", short(r.Capabilities, 300))
+	}
+	return nil
+}
+
+// checkToolList fails unless the tools are exactly manageCloudRun and
+// queryCloudRun, each well formed (see checkTool); it returns their names,
+// sorted.
+func checkToolList(tools []*mcp.Tool) ([]string, error) {
 	var names []string
-	for _, t := range tools.Tools {
+	for _, t := range tools {
 		names = append(names, t.Name)
-		schema, _ := structuredJSON(t.InputSchema)
-		props, _ := schema["properties"].(map[string]any)
-		action, _ := props["action"].(map[string]any)
-		if schema["type"] != "object" || action == nil {
-			return "", fmt.Errorf("%s: inputSchema is not an object with an action property: %s", t.Name, short(t.InputSchema, 300))
-		}
-		if enum, _ := action["enum"].([]any); len(enum) == 0 {
-			return "", fmt.Errorf("%s: action has no enum", t.Name)
-		}
-		if t.Annotations == nil || t.Annotations.Title == "" && t.Title == "" {
-			return "", fmt.Errorf("%s: no title or annotations", t.Name)
+		if err := checkTool(t); err != nil {
+			return nil, err
 		}
 	}
 	slices.Sort(names)
 	if !slices.Equal(names, []string{"manageCloudRun", "queryCloudRun"}) {
-		return "", fmt.Errorf("tools are %v, want manageCloudRun and queryCloudRun", names)
+		return nil, fmt.Errorf("tools are %v, want manageCloudRun and queryCloudRun", names)
 	}
-	return fmt.Sprintf("%s via %s, %s %s, tools %v", r.ProtocolVersion, how, r.ServerInfo.Name, r.ServerInfo.Version, names), nil
+	return names, nil
+}
+
+// checkTool fails unless t's input schema is an object whose action property
+// has an enum, and t has a title.
+func checkTool(t *mcp.Tool) error {
+	schema, _ := structuredJSON(t.InputSchema)
+	props, _ := schema["properties"].(map[string]any)
+	action, _ := props["action"].(map[string]any)
+	if schema["type"] != "object" || action == nil {
+		return fmt.Errorf("%s: inputSchema is not an object with an action property: %s", t.Name, short(t.InputSchema, 300))
+	}
+	if enum, _ := action["enum"].([]any); len(enum) == 0 {
+		return fmt.Errorf("%s: action has no enum", t.Name)
+	}
+	if t.Annotations == nil || t.Annotations.Title == "" && t.Title == "" {
+		return fmt.Errorf("%s: no title or annotations", t.Name)
+	}
+	return nil
 }
 
 func structuredJSON(v any) (map[string]any, bool) {
@@ -481,13 +510,8 @@ func checkCancellation(ctx context.Context, c *checkCtx) (string, error) {
 	// the server's cap, so it is still running when the client gives up.
 	progressed := make(chan struct{}, 16)
 	s, err := c.open(ctx, sessionOpts{
-		env: []string{"CLOUDBASE_MCP_SANDBOX_SPEED=0.01"},
-		opts: mcp.ClientOptions{ProgressNotificationHandler: func(context.Context, *mcp.ProgressNotificationClientRequest) {
-			select {
-			case progressed <- struct{}{}:
-			default:
-			}
-		}},
+		env:  []string{"CLOUDBASE_MCP_SANDBOX_SPEED=0.01"},
+		opts: mcp.ClientOptions{ProgressNotificationHandler: signalProgress(progressed)},
 	})
 	if err != nil {
 		return "", err
@@ -495,6 +519,44 @@ func checkCancellation(ctx context.Context, c *checkCtx) (string, error) {
 	if _, err := initProject(ctx, s, "slow-app"); err != nil {
 		return "", err
 	}
+	if err := cancelMidDeploy(ctx, s, progressed); err != nil {
+		return "", err
+	}
+	calls := s.tap.requestsSent("tools/call")
+	deployID := calls[len(calls)-1].ID
+	// The SDK sends notifications/cancelled off the caller's return path.
+	for i := 0; i < 100 && !cancelledSent(s.tap, deployID); i++ {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !cancelledSent(s.tap, deployID) {
+		return "", fmt.Errorf("the SDK sent no notifications/cancelled for request %v", deployID)
+	}
+	// The server goes on serving.
+	if _, err := s.okCall(ctx, "envStatus after the cancel", "queryCloudRun", map[string]any{"action": "envStatus"}); err != nil {
+		return "", err
+	}
+	late, err := lateAnswer(s.tap, deployID)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("request %v cancelled mid-deploy; the next call was served; %s", deployID, late), nil
+}
+
+// signalProgress is a progress handler that signals ch without ever blocking
+// the SDK's reader.
+func signalProgress(ch chan<- struct{}) func(context.Context, *mcp.ProgressNotificationClientRequest) {
+	return func(context.Context, *mcp.ProgressNotificationClientRequest) {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// cancelMidDeploy starts a deploy of slow-app, cancels its context once the
+// deploy has reported progress, and fails unless CallTool then returns
+// context.Canceled within 10 s.
+func cancelMidDeploy(ctx context.Context, s *session, progressed <-chan struct{}) error {
 	callCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
@@ -507,61 +569,57 @@ func checkCancellation(ctx context.Context, c *checkCtx) (string, error) {
 	case <-progressed:
 	case err := <-done:
 		cancel()
-		return "", fmt.Errorf("the deploy ended before it could be cancelled: %v", err)
+		return fmt.Errorf("the deploy ended before it could be cancelled: %v", err)
 	case <-time.After(30 * time.Second):
 		cancel()
-		return "", errors.New("no progress from the deploy within 30 s")
+		return errors.New("no progress from the deploy within 30 s")
 	}
 	cancel()
+	var err error
 	select {
 	case err = <-done:
 	case <-time.After(10 * time.Second):
-		return "", errors.New("CallTool did not return within 10 s of its context being cancelled")
+		return errors.New("CallTool did not return within 10 s of its context being cancelled")
 	}
 	if !errors.Is(err, context.Canceled) {
-		return "", fmt.Errorf("the cancelled call returned %v, want context.Canceled", err)
+		return fmt.Errorf("the cancelled call returned %v, want context.Canceled", err)
 	}
-	calls := s.tap.requestsSent("tools/call")
-	deployID := calls[len(calls)-1].ID
-	// The SDK sends notifications/cancelled off the caller's return path.
-	cancelled := func() bool {
-		for _, n := range s.tap.notificationsSent("notifications/cancelled") {
-			var p struct {
-				RequestID any `json:"requestId"`
-			}
-			if json.Unmarshal(n.Params, &p) == nil && idKey(p.RequestID) == idKey(deployID) {
-				return true
-			}
+	return nil
+}
+
+// cancelledSent says whether the client has sent notifications/cancelled for
+// request id.
+func cancelledSent(t *tapTransport, id any) bool {
+	for _, n := range t.notificationsSent("notifications/cancelled") {
+		var p struct {
+			RequestID any `json:"requestId"`
 		}
-		return false
-	}
-	for i := 0; i < 100 && !cancelled(); i++ {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if !cancelled() {
-		return "", fmt.Errorf("the SDK sent no notifications/cancelled for request %v", deployID)
-	}
-	// The server goes on serving.
-	if _, err := s.okCall(ctx, "envStatus after the cancel", "queryCloudRun", map[string]any{"action": "envStatus"}); err != nil {
-		return "", err
-	}
-	// The spec says a receiver SHOULD NOT answer a cancelled request; mcp-go
-	// v1.2.1 answers it anyway once the handler returns. What matters to a
-	// user is that the work stopped: a late answer must be the cancellation,
-	// not a finished deploy.
-	late := "no late answer"
-	if r := s.tap.responseTo(deployID); r != nil {
-		var res struct {
-			IsError bool `json:"isError"`
-			Content []struct {
-				Text string `json:"text"`
-			} `json:"content"`
+		if json.Unmarshal(n.Params, &p) == nil && idKey(p.RequestID) == idKey(id) {
+			return true
 		}
-		_ = json.Unmarshal(r.Result, &res)
-		if r.Error == nil && (!res.IsError || len(res.Content) == 0 || !strings.Contains(res.Content[0].Text, "cancel")) {
-			return "", fmt.Errorf("the cancelled deploy went on and answered: %s", short(string(r.Result), 400))
-		}
-		late = "a late answer saying it was cancelled (mcp-go answers cancelled requests)"
 	}
-	return fmt.Sprintf("request %v cancelled mid-deploy; the next call was served; %s", deployID, late), nil
+	return false
+}
+
+// lateAnswer describes the server's answer to the cancelled request id, if
+// any. The spec says a receiver SHOULD NOT answer a cancelled request; mcp-go
+// v1.2.1 answers it anyway once the handler returns. What matters to a user
+// is that the work stopped: a late answer must be the cancellation, not a
+// finished deploy.
+func lateAnswer(t *tapTransport, id any) (string, error) {
+	r := t.responseTo(id)
+	if r == nil {
+		return "no late answer", nil
+	}
+	var res struct {
+		IsError bool `json:"isError"`
+		Content []struct {
+			Text string `json:"text"`
+		} `json:"content"`
+	}
+	_ = json.Unmarshal(r.Result, &res)
+	if r.Error == nil && (!res.IsError || len(res.Content) == 0 || !strings.Contains(res.Content[0].Text, "cancel")) {
+		return "", fmt.Errorf("the cancelled deploy went on and answered: %s", short(string(r.Result), 400))
+	}
+	return "a late answer saying it was cancelled (mcp-go answers cancelled requests)", nil
 }

@@ -96,39 +96,79 @@ func (img *image) final(stage []instruction) error {
 		return fmt.Errorf("the final stage is FROM %s, want scratch (nothing but the binary)", stage[0].args)
 	}
 	for _, ins := range stage[1:] {
-		switch ins.cmd {
-		case "RUN", "SHELL", "HEALTHCHECK", "ONBUILD", "ADD":
-			return fmt.Errorf("the final stage has %s %s: an empty image cannot run it", ins.cmd, ins.args)
-		case "COPY":
-			f := strings.Fields(ins.args)
-			if len(f) != 3 || !strings.HasPrefix(f[0], "--from=") || f[2] != "/" {
-				return fmt.Errorf("COPY %s: want one COPY --from=<stage> <dir>/ /", ins.args)
-			}
-			img.rootfs = strings.TrimSuffix(f[1], "/")
-		case "USER":
-			u, g, ok := strings.Cut(ins.args, ":")
-			uid, err1 := strconv.Atoi(u)
-			gid, err2 := strconv.Atoi(g)
-			if !ok || err1 != nil || err2 != nil || uid == 0 {
-				return fmt.Errorf("USER %s: want a numeric uid:gid other than root (no /etc/passwd in the image)", ins.args)
-			}
-			img.uid, img.gid = uid, gid
-		case "ENV":
-			img.env = append(img.env, strings.Fields(ins.args)...)
-		case "WORKDIR":
-			img.workdir = ins.args
-		case "LABEL":
-			for k, v := range parseLabels(ins.args) {
-				img.labels[k] = v
-			}
-		case "ENTRYPOINT":
-			if err := json.Unmarshal([]byte(ins.args), &img.entrypoint); err != nil || len(img.entrypoint) == 0 || !path.IsAbs(img.entrypoint[0]) {
-				return fmt.Errorf("ENTRYPOINT %s: want the exec form with an absolute path (the shell form needs /bin/sh)", ins.args)
+		if read, ok := finalReaders[ins.cmd]; ok {
+			if err := read(img, ins); err != nil {
+				return err
 			}
 		}
 	}
 	if img.rootfs == "" || img.uid == 0 || len(img.entrypoint) == 0 {
 		return errors.New("the final stage needs COPY --from, USER and ENTRYPOINT")
+	}
+	return nil
+}
+
+// finalReaders read the final stage's instructions, by name. One not listed
+// (EXPOSE, STOPSIGNAL, ...) changes nothing this check looks at.
+var finalReaders = map[string]func(*image, instruction) error{
+	"RUN":         refuseInFinal,
+	"SHELL":       refuseInFinal,
+	"HEALTHCHECK": refuseInFinal,
+	"ONBUILD":     refuseInFinal,
+	"ADD":         refuseInFinal,
+	"COPY":        (*image).readCopy,
+	"USER":        (*image).readUser,
+	"ENV":         (*image).readEnv,
+	"WORKDIR":     (*image).readWorkdir,
+	"LABEL":       (*image).readLabel,
+	"ENTRYPOINT":  (*image).readEntrypoint,
+}
+
+// refuseInFinal refuses an instruction the final stage must not hold.
+func refuseInFinal(_ *image, ins instruction) error {
+	return fmt.Errorf("the final stage has %s %s: an empty image cannot run it", ins.cmd, ins.args)
+}
+
+func (img *image) readCopy(ins instruction) error {
+	f := strings.Fields(ins.args)
+	if len(f) != 3 || !strings.HasPrefix(f[0], "--from=") || f[2] != "/" {
+		return fmt.Errorf("COPY %s: want one COPY --from=<stage> <dir>/ /", ins.args)
+	}
+	img.rootfs = strings.TrimSuffix(f[1], "/")
+	return nil
+}
+
+func (img *image) readUser(ins instruction) error {
+	u, g, ok := strings.Cut(ins.args, ":")
+	uid, err1 := strconv.Atoi(u)
+	gid, err2 := strconv.Atoi(g)
+	if !ok || err1 != nil || err2 != nil || uid == 0 {
+		return fmt.Errorf("USER %s: want a numeric uid:gid other than root (no /etc/passwd in the image)", ins.args)
+	}
+	img.uid, img.gid = uid, gid
+	return nil
+}
+
+func (img *image) readEnv(ins instruction) error {
+	img.env = append(img.env, strings.Fields(ins.args)...)
+	return nil
+}
+
+func (img *image) readWorkdir(ins instruction) error {
+	img.workdir = ins.args
+	return nil
+}
+
+func (img *image) readLabel(ins instruction) error {
+	for k, v := range parseLabels(ins.args) {
+		img.labels[k] = v
+	}
+	return nil
+}
+
+func (img *image) readEntrypoint(ins instruction) error {
+	if err := json.Unmarshal([]byte(ins.args), &img.entrypoint); err != nil || len(img.entrypoint) == 0 || !path.IsAbs(img.entrypoint[0]) {
+		return fmt.Errorf("ENTRYPOINT %s: want the exec form with an absolute path (the shell form needs /bin/sh)", ins.args)
 	}
 	return nil
 }
@@ -151,47 +191,91 @@ func (img *image) build(stage []instruction) error {
 	return nil
 }
 
+// step reads one command of the RUN that assembles the rootfs: the go build
+// (wherever "go build" appears: it may follow variable assignments), then
+// the file commands by name.
 func (img *image) step(f []string) error {
-	under := func(p string) (string, bool) { return strings.CutPrefix(p, img.rootfs) }
 	switch {
 	case len(f) == 0:
+		return nil
 	case hasWord(f, "go") && hasWord(f, "build"):
-		if !hasWord(f, "CGO_ENABLED=0") || !hasWord(f, "-trimpath") {
-			return errors.New("the build stage's go build lacks CGO_ENABLED=0 or -trimpath (the release flags)")
+		return img.goBuild(f)
+	}
+	if read, ok := stepReaders[f[0]]; ok {
+		return read(img, f)
+	}
+	return nil
+}
+
+// stepReaders read the rootfs's file commands, by name; each ignores a form
+// it does not recognise (cp with options, chmod without a path).
+var stepReaders = map[string]func(*image, []string) error{
+	"mkdir": (*image).mkdir,
+	"cp":    (*image).cp,
+	"chmod": (*image).chmod,
+	"chown": (*image).chown,
+}
+
+// under is p relative to the rootfs, if it lies there.
+func (img *image) under(p string) (string, bool) { return strings.CutPrefix(p, img.rootfs) }
+
+func (img *image) goBuild(f []string) error {
+	if !hasWord(f, "CGO_ENABLED=0") || !hasWord(f, "-trimpath") {
+		return errors.New("the build stage's go build lacks CGO_ENABLED=0 or -trimpath (the release flags)")
+	}
+	for i, w := range f {
+		if p, ok := img.under(w); ok && i > 0 && f[i-1] == "-o" {
+			img.binary = p
 		}
-		for i, w := range f {
-			if p, ok := under(w); ok && i > 0 && f[i-1] == "-o" {
-				img.binary = p
-			}
+	}
+	return nil
+}
+
+func (img *image) mkdir(f []string) error {
+	for _, w := range f[1:] {
+		if p, ok := img.under(w); ok {
+			img.dirs = append(img.dirs, p)
 		}
-	case f[0] == "mkdir":
-		for _, w := range f[1:] {
-			if p, ok := under(w); ok {
-				img.dirs = append(img.dirs, p)
-			}
+	}
+	return nil
+}
+
+func (img *image) cp(f []string) error {
+	if len(f) != 3 {
+		return nil
+	}
+	if p, ok := img.under(f[2]); ok {
+		img.copies = append(img.copies, [2]string{f[1], p})
+	}
+	return nil
+}
+
+func (img *image) chmod(f []string) error {
+	if len(f) < 3 {
+		return nil
+	}
+	m, err := strconv.ParseUint(f[1], 8, 32)
+	if err != nil {
+		return fmt.Errorf("chmod %s: want an octal mode", f[1])
+	}
+	for _, w := range f[2:] {
+		if p, ok := img.under(w); ok {
+			img.modes[p] = os.FileMode(m&0o777) | stickyBit(m)
 		}
-	case f[0] == "cp" && len(f) == 3:
-		if p, ok := under(f[2]); ok {
-			img.copies = append(img.copies, [2]string{f[1], p})
-		}
-	case f[0] == "chmod" && len(f) >= 3:
-		m, err := strconv.ParseUint(f[1], 8, 32)
-		if err != nil {
-			return fmt.Errorf("chmod %s: want an octal mode", f[1])
-		}
-		for _, w := range f[2:] {
-			if p, ok := under(w); ok {
-				img.modes[p] = os.FileMode(m&0o777) | stickyBit(m)
-			}
-		}
-	case f[0] == "chown" && len(f) >= 3:
-		u, g, _ := strings.Cut(f[1], ":")
-		uid, _ := strconv.Atoi(u)
-		gid, _ := strconv.Atoi(g)
-		for _, w := range f[2:] {
-			if p, ok := under(w); ok {
-				img.owners[p] = [2]int{uid, gid}
-			}
+	}
+	return nil
+}
+
+func (img *image) chown(f []string) error {
+	if len(f) < 3 {
+		return nil
+	}
+	u, g, _ := strings.Cut(f[1], ":")
+	uid, _ := strconv.Atoi(u)
+	gid, _ := strconv.Atoi(g)
+	for _, w := range f[2:] {
+		if p, ok := img.under(w); ok {
+			img.owners[p] = [2]int{uid, gid}
 		}
 	}
 	return nil

@@ -49,33 +49,67 @@ const initializeReq = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"
 // Once runs one session.
 func Once(spec Spec) (Run, error) {
 	var r Run
-	timeout := spec.Timeout
-	if timeout <= 0 {
-		timeout = 60 * time.Second
+	s, err := start(spec)
+	if err != nil {
+		return r, err
+	}
+	if err := s.listTools(&r); err != nil {
+		s.kill()
+		r.Stderr = s.stderr.String()
+		return r, fmt.Errorf("%w (stderr: %s)", err, tail(r.Stderr, 400))
+	}
+	s.sampler.Checkpoint()
+	s.finish(&r)
+	return r, nil
+}
+
+// session is one running server under measurement.
+type session struct {
+	cmd     *exec.Cmd
+	in      io.WriteCloser
+	lines   <-chan []byte // stdout, one line each; closed at EOF
+	stderr  *strings.Builder
+	sampler *proctree.Sampler
+	started time.Time // just before the process started: the zero of every timing
+	timeout time.Duration
+}
+
+// start starts the server in its own process group, with its memory sampled
+// and its stdout read line by line.
+func start(spec Spec) (*session, error) {
+	s := &session{timeout: spec.Timeout, stderr: &strings.Builder{}}
+	if s.timeout <= 0 {
+		s.timeout = 60 * time.Second
 	}
 	cmd := exec.Command(spec.Argv[0], spec.Argv[1:]...)
 	cmd.Env, cmd.Dir = spec.Env, spec.Dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // so a hung tree can be killed as a group
 	in, err := cmd.StdinPipe()
 	if err != nil {
-		return r, err
+		return nil, err
 	}
 	outPipe, err := cmd.StdoutPipe()
 	if err != nil {
-		return r, err
+		return nil, err
 	}
-	var stderr strings.Builder
-	cmd.Stderr = &limitWriter{w: &stderr, n: 64 << 10}
+	cmd.Stderr = &limitWriter{w: s.stderr, n: 64 << 10}
+	s.cmd, s.in = cmd, in
 
-	start := time.Now()
+	s.started = time.Now()
 	if err := cmd.Start(); err != nil {
-		return r, err
+		return nil, err
 	}
-	sampler := proctree.Watch(cmd.Process.Pid, proctree.Interval)
+	s.sampler = proctree.Watch(cmd.Process.Pid, proctree.Interval)
+	s.lines = readLines(outPipe)
+	return s, nil
+}
+
+// readLines delivers r's lines until it ends.
+func readLines(r io.Reader) <-chan []byte {
 	lines := make(chan []byte, 16)
 	go func() {
 		defer close(lines)
-		br := bufio.NewReaderSize(outPipe, 1<<20)
+		br := bufio.NewReaderSize(r, 1<<20)
 		for {
 			b, err := br.ReadBytes('\n')
 			if len(b) > 0 {
@@ -86,63 +120,30 @@ func Once(spec Spec) (Run, error) {
 			}
 		}
 	}()
-	kill := func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		_ = cmd.Wait()
-		sampler.Stop(cmd.ProcessState)
-	}
-	send := func(s string) error { _, err := io.WriteString(in, s+"\n"); return err }
-	// await reads stdout until the response with id (skipping notifications
-	// and any non-JSON noise a server may print).
-	await := func(id int) (json.RawMessage, error) {
-		deadline := time.After(timeout)
-		for {
-			select {
-			case b, ok := <-lines:
-				if !ok {
-					return nil, errors.New("server closed stdout")
-				}
-				var msg struct {
-					ID     *int            `json:"id"`
-					Result json.RawMessage `json:"result"`
-					Error  json.RawMessage `json:"error"`
-				}
-				if json.Unmarshal(b, &msg) != nil || msg.ID == nil || *msg.ID != id {
-					continue
-				}
-				if msg.Error != nil {
-					return nil, fmt.Errorf("error response: %s", msg.Error)
-				}
-				return msg.Result, nil
-			case <-deadline:
-				return nil, fmt.Errorf("no response to request %d within %s", id, timeout)
-			}
-		}
-	}
-	fail := func(err error) (Run, error) {
-		kill()
-		r.Stderr = stderr.String()
-		return r, fmt.Errorf("%w (stderr: %s)", err, tail(r.Stderr, 400))
-	}
+	return lines
+}
 
-	if err := send(initializeReq); err != nil {
-		return fail(err)
+// listTools is the measured exchange: initialize, notifications/initialized,
+// tools/list; it records the timings, the list's size and the tool names.
+func (s *session) listTools(r *Run) error {
+	if err := s.send(initializeReq); err != nil {
+		return err
 	}
-	if _, err := await(1); err != nil {
-		return fail(err)
+	if _, err := s.await(1); err != nil {
+		return err
 	}
-	r.Initialize = time.Since(start)
-	if err := send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`); err != nil {
-		return fail(err)
+	r.Initialize = time.Since(s.started)
+	if err := s.send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`); err != nil {
+		return err
 	}
-	if err := send(`{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{}}`); err != nil {
-		return fail(err)
+	if err := s.send(`{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{}}`); err != nil {
+		return err
 	}
-	res, err := await(2)
+	res, err := s.await(2)
 	if err != nil {
-		return fail(err)
+		return err
 	}
-	r.ToolsList = time.Since(start)
+	r.ToolsList = time.Since(s.started)
 	r.ListBytes = len(res)
 	var list struct {
 		Tools []struct {
@@ -150,30 +151,73 @@ func Once(spec Spec) (Run, error) {
 		} `json:"tools"`
 	}
 	if err := json.Unmarshal(res, &list); err != nil {
-		return fail(fmt.Errorf("tools/list result: %w", err))
+		return fmt.Errorf("tools/list result: %w", err)
 	}
 	for _, t := range list.Tools {
 		r.Tools = append(r.Tools, t.Name)
 	}
-	sampler.Checkpoint()
+	return nil
+}
 
+func (s *session) send(msg string) error {
+	_, err := io.WriteString(s.in, msg+"\n")
+	return err
+}
+
+// await reads stdout until the response with id (skipping notifications
+// and any non-JSON noise a server may print).
+func (s *session) await(id int) (json.RawMessage, error) {
+	deadline := time.After(s.timeout)
+	for {
+		select {
+		case b, ok := <-s.lines:
+			if !ok {
+				return nil, errors.New("server closed stdout")
+			}
+			var msg struct {
+				ID     *int            `json:"id"`
+				Result json.RawMessage `json:"result"`
+				Error  json.RawMessage `json:"error"`
+			}
+			if json.Unmarshal(b, &msg) != nil || msg.ID == nil || *msg.ID != id {
+				continue
+			}
+			if msg.Error != nil {
+				return nil, fmt.Errorf("error response: %s", msg.Error)
+			}
+			return msg.Result, nil
+		case <-deadline:
+			return nil, fmt.Errorf("no response to request %d within %s", id, s.timeout)
+		}
+	}
+}
+
+// kill ends a failed session's whole process tree.
+func (s *session) kill() {
+	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+	_ = s.cmd.Wait()
+	s.sampler.Stop(s.cmd.ProcessState)
+}
+
+// finish closes stdin and times the exit (killing the tree if it has not
+// exited within 10 s), then records memory use and stderr.
+func (s *session) finish(r *Run) {
 	closed := time.Now()
-	_ = in.Close()
+	_ = s.in.Close()
 	waited := make(chan error, 1)
-	go func() { waited <- cmd.Wait() }()
+	go func() { waited <- s.cmd.Wait() }()
 	select {
 	case <-waited:
 	case <-time.After(10 * time.Second):
 		r.Killed = true
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
 		<-waited
 	}
 	r.Exit = time.Since(closed)
-	for range lines { // drain
+	for range s.lines { // drain
 	}
-	r.Usage = sampler.Stop(cmd.ProcessState)
-	r.Stderr = stderr.String()
-	return r, nil
+	r.Usage = s.sampler.Stop(s.cmd.ProcessState)
+	r.Stderr = s.stderr.String()
 }
 
 // Summary holds the medians of several runs (and the minimum start → initialize).
