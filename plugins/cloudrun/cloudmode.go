@@ -105,8 +105,8 @@ func publish(t mcp.Tool, all, offered []string, note string) mcp.Tool {
 // what it does. other: ...") that describe offered actions.
 func describeOffered(desc string, all, offered []string) string {
 	type span struct {
-		name       string
-		start, end int
+		name  string
+		start int
 	}
 	var spans []span
 	for _, name := range all {
