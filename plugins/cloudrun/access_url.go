@@ -16,19 +16,19 @@ import (
 // service's own domain (its custom domain, else the default one). Best
 // effort: a lookup that fails only leaves its URLs out, and the deploy never
 // fails because of it.
-func (p *Plugin) accessURLs(ctx context.Context, envID, svc string) []string {
+func accessURLs(ctx context.Context, client tcbr.Client, envID, svc string) []string {
 	var urls []string
 	add := func(u string) {
 		if u != "" && !slices.Contains(urls, u) {
 			urls = append(urls, u)
 		}
 	}
-	if routes, err := p.client.DescribeHTTPServiceRoute(ctx, &tcbr.DescribeHTTPServiceRouteRequest{EnvId: envID, Limit: 1000}); err == nil {
+	if routes, err := client.DescribeHTTPServiceRoute(ctx, &tcbr.DescribeHTTPServiceRouteRequest{EnvId: envID, Limit: 1000}); err == nil {
 		for _, u := range gatewayURLs(routes.Domains, svc) {
 			add(u)
 		}
 	}
-	if d, err := p.fetchDetail(ctx, envID, svc); err == nil && d.Detail.BaseInfo != nil {
+	if d, err := fetchDetail(ctx, client, envID, svc); err == nil && d.Detail.BaseInfo != nil {
 		b := d.Detail.BaseInfo
 		add(httpsURL(cmp.Or(b.CustomDomainName, b.DefaultDomainName)))
 	}

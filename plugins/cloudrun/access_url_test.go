@@ -13,7 +13,7 @@ import (
 // serviceDomain is the service's own default domain, read from the API.
 func (h *harness) serviceDomain(t *testing.T, svc string) string {
 	t.Helper()
-	d, err := h.plugin.client.DescribeCloudRunServerDetail(context.Background(),
+	d, err := h.plugin.reads.client.DescribeCloudRunServerDetail(context.Background(),
 		&tcbr.DescribeCloudRunServerDetailRequest{EnvId: demoEnv, ServerName: svc})
 	require.NoError(t, err)
 	require.NotEmpty(t, d.BaseInfo.DefaultDomainName)

@@ -21,26 +21,24 @@ type queryAction struct {
 	// serves local development, which a hosted server in cloud mode does
 	// not offer (cloudmode.go).
 	local bool
-	run   func(p *Plugin, ctx context.Context, envID string, a *QueryArgs) (any, error)
+	// run is the action's handler, held by one of the plugin's collaborators.
+	run func(p *Plugin) queryHandler
 }
+
+// queryHandler answers one queryCloudRun action; envID is resolved, except
+// for local actions ("").
+type queryHandler func(ctx context.Context, envID string, a *QueryArgs) (any, error)
 
 var queryActions = []queryAction{
-	{name: "list", run: (*Plugin).queryList},
-	{name: "detail", service: true, run: (*Plugin).queryDetail},
-	{name: "templates", local: true, run: (*Plugin).queryTemplates},
-	{name: "getDeployLog", service: true, run: (*Plugin).queryDeployLog},
-	{name: "getProcessLog", service: true, run: (*Plugin).queryProcessLog},
-	{name: "getDeployRecords", service: true, run: (*Plugin).queryDeployRecords},
-	{name: "envStatus", run: (*Plugin).queryEnvStatus},
-	{name: "getManageTask", service: true, run: (*Plugin).queryManageTask},
-	{name: "localRuns", local: true, run: (*Plugin).queryLocalRuns},
-}
-
-// call is one manageCloudRun call as its action sees it.
-type call struct {
-	req      mcp.CallToolRequest
-	args     *ManageArgs
-	progress *mcpx.Progress
+	{name: "list", run: func(p *Plugin) queryHandler { return p.reads.list }},
+	{name: "detail", service: true, run: func(p *Plugin) queryHandler { return p.reads.detail }},
+	{name: "templates", local: true, run: func(p *Plugin) queryHandler { return p.templates.query }},
+	{name: "getDeployLog", service: true, run: func(p *Plugin) queryHandler { return p.logs.deployLog }},
+	{name: "getProcessLog", service: true, run: func(p *Plugin) queryHandler { return p.logs.processLog }},
+	{name: "getDeployRecords", service: true, run: func(p *Plugin) queryHandler { return p.reads.deployRecords }},
+	{name: "envStatus", run: func(p *Plugin) queryHandler { return p.reads.envStatus }},
+	{name: "getManageTask", service: true, run: func(p *Plugin) queryHandler { return p.reads.manageTask }},
+	{name: "localRuns", local: true, run: func(p *Plugin) queryHandler { return p.runs.list }},
 }
 
 // manageAction is one manageCloudRun action.
@@ -55,22 +53,26 @@ type manageAction struct {
 	// host: the action changes this machine's processes; a hosted server in
 	// cloud mode does not offer it (cloudmode.go).
 	host bool
-	run  func(p *Plugin, ctx context.Context, c *call) (any, error)
+	// run is the action's handler, held by one of the plugin's collaborators.
+	run func(p *Plugin) manageHandler
 }
+
+// manageHandler carries out one manageCloudRun action.
+type manageHandler func(ctx context.Context, c *call) (any, error)
 
 func always(*ManageArgs) bool { return true }
 
 var manageActions = []manageAction{
-	{name: "init", paths: always, run: (*Plugin).manageInit},
-	{name: "download", paths: always, run: (*Plugin).manageDownload},
-	{name: "run", paths: always, run: (*Plugin).manageRun},
-	{name: "deploy", paths: func(a *ManageArgs) bool { return a.TargetPath != "" || a.ImageURL == "" }, run: (*Plugin).manageDeploy},
-	{name: "delete", run: (*Plugin).manageDelete},
-	{name: "createAgent", paths: always, run: (*Plugin).manageCreateAgent},
-	{name: "updateConfig", run: (*Plugin).manageUpdateConfig},
-	{name: "initEnv", noService: true, run: (*Plugin).manageInitEnv},
-	{name: "traffic", run: (*Plugin).manageTraffic},
-	{name: "stop", host: true, run: (*Plugin).manageStop},
+	{name: "init", paths: always, run: func(p *Plugin) manageHandler { return p.projects.initProject }},
+	{name: "download", paths: always, run: func(p *Plugin) manageHandler { return p.projects.download }},
+	{name: "run", paths: always, run: func(p *Plugin) manageHandler { return p.runs.run }},
+	{name: "deploy", paths: func(a *ManageArgs) bool { return a.TargetPath != "" || a.ImageURL == "" }, run: func(p *Plugin) manageHandler { return p.deploys.deploy }},
+	{name: "delete", run: func(p *Plugin) manageHandler { return p.admin.deleteService }},
+	{name: "createAgent", paths: always, run: func(p *Plugin) manageHandler { return p.projects.createAgent }},
+	{name: "updateConfig", run: func(p *Plugin) manageHandler { return p.admin.updateConfig }},
+	{name: "initEnv", noService: true, run: func(p *Plugin) manageHandler { return p.admin.initEnv }},
+	{name: "traffic", run: func(p *Plugin) manageHandler { return p.admin.traffic }},
+	{name: "stop", host: true, run: func(p *Plugin) manageHandler { return p.runs.stop }},
 }
 
 func queryActionNamed(name string) (*queryAction, bool) {
@@ -121,11 +123,11 @@ func (p *Plugin) query(ctx context.Context, req mcp.CallToolRequest) (any, error
 		return nil, err
 	}
 	action, _ := queryActionNamed(args.Action) // bind checked it
-	if !p.queryOffered(action) {
+	if !action.offered(p.cloudMode) {
 		return nil, notOffered(action.name, p.OfferedQueryActions())
 	}
 	if action.local {
-		return action.run(p, ctx, "", args)
+		return action.run(p)(ctx, "", args)
 	}
 	if action.service {
 		// Checked before credentials: a bad name is the caller's to fix first.
@@ -133,11 +135,18 @@ func (p *Plugin) query(ctx context.Context, req mcp.CallToolRequest) (any, error
 			return nil, err
 		}
 	}
-	envID, err := p.ready(ctx, args.EnvID)
+	envID, err := p.envs.ready(ctx, args.EnvID)
 	if err != nil {
 		return nil, err
 	}
-	return action.run(p, ctx, envID, args)
+	return action.run(p)(ctx, envID, args)
+}
+
+// read runs a query action for the plugin's own content (resources,
+// completions), the same read the tool makes.
+func (p *Plugin) read(ctx context.Context, envID string, a *QueryArgs) (any, error) {
+	action, _ := queryActionNamed(a.Action)
+	return action.run(p)(ctx, envID, a)
 }
 
 func (p *Plugin) handleManage(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
@@ -152,14 +161,14 @@ func (p *Plugin) handleManage(ctx context.Context, req mcp.CallToolRequest) (*mc
 	res := respond(v, err)
 	secrets.redactFailure(res)
 	if !res.NeedsInput() { // asking the user is not an outcome yet
-		p.audit(args, v, err, p.clock.Now().Sub(start))
+		p.audit.record(args, v, err, p.clock.Now().Sub(start))
 	}
 	return res, nil
 }
 
 func (p *Plugin) manage(ctx context.Context, req mcp.CallToolRequest, args *ManageArgs) (any, error) {
 	action, _ := manageActionNamed(args.Action) // bind checked it
-	if !p.manageOffered(action) {
+	if !action.offered(p.cloudMode) {
 		return nil, notOffered(action.name, p.OfferedManageActions())
 	}
 	// serverName is checked before credentials: the caller fixes it first.
@@ -172,11 +181,10 @@ func (p *Plugin) manage(ctx context.Context, req mcp.CallToolRequest, args *Mana
 		if p.cloudMode {
 			return nil, p.localFiles(args)
 		}
-		roots, err := p.roots.Workspace(ctx, req, p.configuredWorkspace())
-		if err != nil {
+		var err error
+		if ctx, err = p.paths.resolve(ctx, req); err != nil {
 			return nil, err
 		}
-		ctx = withRoots(ctx, roots)
 	}
-	return action.run(p, ctx, &call{req: req, args: args, progress: mcpx.NewProgress(ctx, req, p.clock)})
+	return action.run(p)(ctx, &call{req: req, args: args, progress: mcpx.NewProgress(ctx, req, p.clock), confirm: p.confirm})
 }

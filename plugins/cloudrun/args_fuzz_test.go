@@ -122,7 +122,7 @@ func FuzzToolArguments(f *testing.F) {
 		for _, a := range fuzzWriteActions {
 			require.Zero(t, h.emu.RequestCount(a), "%s reached the emulator after %s", a, b)
 		}
-		require.Empty(t, h.plugin.runs.List(), "something was started locally by %s", b)
+		require.Empty(t, h.plugin.runs.runs.List(), "something was started locally by %s", b)
 		require.Equal(t, workspace, fuzzTreeListing(t, h.cfg.Workspace), "the workspace changed after %s", b)
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/clock"
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
@@ -19,8 +21,10 @@ import (
 // included. Failing to write it is reported on the operational log and never
 // blocks the call.
 type auditLog struct {
-	mu     sync.Mutex
 	path   string
+	clock  clock.Clock
+	log    *slog.Logger
+	mu     sync.Mutex
 	warned atomic.Bool
 }
 
@@ -60,7 +64,7 @@ func (r *updateConfigResult) stamp() (string, string) {
 }
 
 // audit records a call from its typed outcome: the result, or the error.
-func (p *Plugin) audit(a *ManageArgs, v any, err error, took time.Duration) {
+func (al *auditLog) record(a *ManageArgs, v any, err error, took time.Duration) {
 	e := auditEntry{Tool: ManageToolName, Outcome: "ok", Ms: took.Milliseconds()}
 	if a != nil {
 		e.Action, e.ServerName = a.Action, a.ServerName
@@ -88,13 +92,13 @@ func (p *Plugin) audit(a *ManageArgs, v any, err error, took time.Duration) {
 			}
 		}
 	}
-	p.writeAudit(e)
+	al.write(e)
 }
 
-// auditRefused records a call refused before the handler ran (argument
+// refused records a call refused before the handler ran (argument
 // limits, schema check). Only values that are valid as what they claim to be
 // are kept.
-func (p *Plugin) auditRefused(_ context.Context, req mcp.CallToolRequest, _ *mcp.CallToolResult) {
+func (al *auditLog) refused(_ context.Context, req mcp.CallToolRequest, _ *mcp.CallToolResult) {
 	args := req.GetArguments()
 	e := auditEntry{Tool: ManageToolName, Outcome: "refused", Kind: kindInvalid}
 	if action, _ := args["action"].(string); slices.Contains(ManageActions(), action) {
@@ -103,18 +107,17 @@ func (p *Plugin) auditRefused(_ context.Context, req mcp.CallToolRequest, _ *mcp
 	if svc, _ := args["serverName"].(string); serverNamePattern().MatchString(svc) {
 		e.ServerName = svc
 	}
-	p.writeAudit(e)
+	al.write(e)
 }
 
 // envIDPattern is what an env id looks like; anything else is not recorded.
 var envIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`) })
 
-func (p *Plugin) writeAudit(e auditEntry) {
-	al := p.auditor
-	if al == nil || al.path == "" {
+func (al *auditLog) write(e auditEntry) {
+	if al.path == "" {
 		return
 	}
-	e.Time = p.clock.Now().UTC().Format(time.RFC3339Nano)
+	e.Time = al.clock.Now().UTC().Format(time.RFC3339Nano)
 	line, _ := json.Marshal(e)
 	al.mu.Lock()
 	defer al.mu.Unlock()
@@ -130,6 +133,6 @@ func (p *Plugin) writeAudit(e auditEntry) {
 		}
 	}
 	if err != nil && !al.warned.Swap(true) {
-		p.log.Error("cannot write the audit log; calls continue without it", "path", al.path, "err", err)
+		al.log.Error("cannot write the audit log; calls continue without it", "path", al.path, "err", err)
 	}
 }

@@ -21,10 +21,12 @@ import (
 // action stays off the disk".
 var imageOnly = &ManageArgs{ImageURL: "image"}
 
-func (p *Plugin) queryOffered(a *queryAction) bool { return !p.cloudMode || !a.local }
+// offered reports whether a server in cloudMode (or not) offers the action.
+func (a *queryAction) offered(cloudMode bool) bool { return !cloudMode || !a.local }
 
-func (p *Plugin) manageOffered(a *manageAction) bool {
-	if !p.cloudMode {
+// offered reports whether a server in cloudMode (or not) offers the action.
+func (a *manageAction) offered(cloudMode bool) bool {
+	if !cloudMode {
 		return true
 	}
 	return !a.host && (a.paths == nil || !a.paths(imageOnly))
@@ -34,7 +36,7 @@ func (p *Plugin) manageOffered(a *manageAction) bool {
 func (p *Plugin) OfferedQueryActions() []string {
 	var out []string
 	for i := range queryActions {
-		if p.queryOffered(&queryActions[i]) {
+		if queryActions[i].offered(p.cloudMode) {
 			out = append(out, queryActions[i].name)
 		}
 	}
@@ -45,7 +47,7 @@ func (p *Plugin) OfferedQueryActions() []string {
 func (p *Plugin) OfferedManageActions() []string {
 	var out []string
 	for i := range manageActions {
-		if p.manageOffered(&manageActions[i]) {
+		if manageActions[i].offered(p.cloudMode) {
 			out = append(out, manageActions[i].name)
 		}
 	}
@@ -105,8 +107,8 @@ func publish(t mcp.Tool, all, offered []string, note string) mcp.Tool {
 // what it does. other: ...") that describe offered actions.
 func describeOffered(desc string, all, offered []string) string {
 	type span struct {
-		name       string
-		start, end int
+		name  string
+		start int
 	}
 	var spans []span
 	for _, name := range all {

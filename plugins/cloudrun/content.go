@@ -17,6 +17,15 @@ import (
 // read-only resources answered by the same reads as the tools (same cache,
 // same client, EnvParams masked).
 
+// content answers the prompts, resources and argument completions.
+type content struct {
+	cloudMode bool
+	envs      *envResolver
+	templates *templateSource
+	// read runs a query action, as the tool does (actions.go).
+	read func(ctx context.Context, envID string, a *QueryArgs) (any, error)
+}
+
 // Resource URIs.
 const (
 	guideURI         = "cloudrun://guide"
@@ -26,15 +35,15 @@ const (
 	deployLogSegment = "/deploy-log"
 )
 
-// Prompts implements server.ContentPlugin.
-func (p *Plugin) Prompts() []server.Prompt {
+// prompts are the workflows of the skill this server offers.
+func (ct *content) prompts() []server.Prompt {
 	out := make([]server.Prompt, 0, len(skill.Workflows))
 	for _, w := range skill.Workflows {
-		if p.cloudMode && w.Local {
+		if ct.cloudMode && w.Local {
 			continue // a hosted server offers neither init nor run
 		}
 		opts := []mcp.PromptOption{mcp.WithPromptDescription(w.Description)}
-		for _, a := range p.promptArgs(w) {
+		for _, a := range ct.promptArgs(w) {
 			argOpts := []mcp.ArgumentOption{mcp.ArgumentDescription(a.Description)}
 			if a.Required {
 				argOpts = append(argOpts, mcp.RequiredArgument())
@@ -43,18 +52,18 @@ func (p *Plugin) Prompts() []server.Prompt {
 		}
 		prompt := mcp.NewPrompt(w.Name, opts...)
 		prompt.Title = w.Title
-		out = append(out, server.Prompt{Prompt: prompt, Handler: p.renderPrompt, Writes: w.Writes, Complete: p.completeArgument})
+		out = append(out, server.Prompt{Prompt: prompt, Handler: ct.renderPrompt, Writes: w.Writes, Complete: ct.completeArgument})
 	}
 	return out
 }
 
-func (p *Plugin) renderPrompt(_ context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+func (ct *content) renderPrompt(_ context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
 	w, ok := skill.Find(req.Params.Name)
-	if !ok || (p.cloudMode && w.Local) {
+	if !ok || (ct.cloudMode && w.Local) {
 		return nil, fmt.Errorf("no prompt named %q", req.Params.Name)
 	}
 	args := req.Params.Arguments
-	for _, a := range p.promptArgs(w) {
+	for _, a := range ct.promptArgs(w) {
 		if a.Required && strings.TrimSpace(args[a.Name]) == "" {
 			return nil, fmt.Errorf("prompt %s needs the argument %s: %s", w.Name, a.Name, a.Description)
 		}
@@ -75,8 +84,8 @@ func (p *Plugin) renderPrompt(_ context.Context, req mcp.GetPromptRequest) (*mcp
 // promptArgs are the workflow's arguments as this server offers them: a
 // hosted server reads no local project, so targetPath goes and imageUrl is
 // required.
-func (p *Plugin) promptArgs(w skill.Workflow) []skill.Argument {
-	if !p.cloudMode {
+func (ct *content) promptArgs(w skill.Workflow) []skill.Argument {
+	if !ct.cloudMode {
 		return w.Args
 	}
 	out := make([]skill.Argument, 0, len(w.Args))
@@ -95,26 +104,26 @@ func (p *Plugin) promptArgs(w skill.Workflow) []skill.Argument {
 
 // completeArgument proposes values the server knows: service names from
 // the cached list, template ids, the two modes.
-func (p *Plugin) completeArgument(ctx context.Context, argument, _ string) []string {
+func (ct *content) completeArgument(ctx context.Context, argument, _ string) []string {
 	switch argument {
 	case "serverName", "name":
-		return p.serviceNames(ctx)
+		return ct.serviceNames(ctx)
 	case "mode":
 		return []string{"function", "container"}
 	case "template":
-		return p.templateIDs(ctx)
+		return ct.templateIDs(ctx)
 	}
 	return nil
 }
 
 // serviceNames lists the env's services from the cached list (one page of
 // 100); nothing when they cannot be read.
-func (p *Plugin) serviceNames(ctx context.Context) []string {
-	envID, err := p.ready(ctx, "")
+func (ct *content) serviceNames(ctx context.Context) []string {
+	envID, err := ct.envs.ready(ctx, "")
 	if err != nil {
 		return nil
 	}
-	v, err := p.queryList(ctx, envID, &QueryArgs{Action: "list", PageSize: ptr(100), PageNum: ptr(1)})
+	v, err := ct.read(ctx, envID, &QueryArgs{Action: "list", PageSize: ptr(100), PageNum: ptr(1)})
 	if err != nil {
 		return nil
 	}
@@ -125,8 +134,8 @@ func (p *Plugin) serviceNames(ctx context.Context) []string {
 	return names
 }
 
-func (p *Plugin) templateIDs(ctx context.Context) []string {
-	list, _, err := p.remoteTemplates(ctx, false)
+func (ct *content) templateIDs(ctx context.Context) []string {
+	list, _, err := ct.templates.remote(ctx, false)
 	if err != nil {
 		list = embeddedTemplates()
 	}
@@ -139,8 +148,8 @@ func (p *Plugin) templateIDs(ctx context.Context) []string {
 
 func ptr[T any](v T) *T { return &v }
 
-// Resources implements server.ContentPlugin.
-func (p *Plugin) Resources() []server.Resource {
+// resources are the static resources: the development guide.
+func (ct *content) resources() []server.Resource {
 	guide := mcp.NewResource(guideURI, "CloudRun development guide",
 		mcp.WithResourceDescription("When to use CloudRun, function vs container mode, the rules a service must follow, the workflow with these tools, safe releases, troubleshooting."),
 		mcp.WithMIMEType("text/markdown"))
@@ -149,8 +158,8 @@ func (p *Plugin) Resources() []server.Resource {
 	}}}
 }
 
-// ResourceTemplates implements server.ContentPlugin.
-func (p *Plugin) ResourceTemplates() []server.ResourceTemplate {
+// resourceTemplates are the live resources: a service and its deploy log.
+func (ct *content) resourceTemplates() []server.ResourceTemplate {
 	detail := mcp.NewResourceTemplate(serviceURI, "CloudRun service",
 		mcp.WithTemplateDescription("A service's detail as queryCloudRun detail returns it (EnvParams masked)."),
 		mcp.WithTemplateMIMEType("application/json"))
@@ -158,14 +167,14 @@ func (p *Plugin) ResourceTemplates() []server.ResourceTemplate {
 		mcp.WithTemplateDescription("The build log of a service's latest deploy, as queryCloudRun getDeployLog returns it."),
 		mcp.WithTemplateMIMEType("application/json"))
 	return []server.ResourceTemplate{
-		{Template: detail, Handler: p.readServiceResource, Complete: p.completeArgument},
-		{Template: log, Handler: p.readServiceResource, Complete: p.completeArgument},
+		{Template: detail, Handler: ct.readServiceResource, Complete: ct.completeArgument},
+		{Template: log, Handler: ct.readServiceResource, Complete: ct.completeArgument},
 	}
 }
 
 // readServiceResource answers cloudrun://services/{name}[/deploy-log] with
 // the result of the matching read.
-func (p *Plugin) readServiceResource(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+func (ct *content) readServiceResource(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 	uri := req.Params.URI
 	name, ok := strings.CutPrefix(uri, servicePrefix)
 	if !ok {
@@ -178,12 +187,11 @@ func (p *Plugin) readServiceResource(ctx context.Context, req mcp.ReadResourceRe
 	if !serverNamePattern().MatchString(name) {
 		return nil, fmt.Errorf("%q is not a valid service name", name)
 	}
-	envID, err := p.ready(ctx, "")
+	envID, err := ct.envs.ready(ctx, "")
 	if err != nil {
 		return nil, err
 	}
-	qa, _ := queryActionNamed(action)
-	v, err := qa.run(p, ctx, envID, &QueryArgs{Action: action, DetailServerName: name})
+	v, err := ct.read(ctx, envID, &QueryArgs{Action: action, DetailServerName: name})
 	if err != nil {
 		return nil, err
 	}
@@ -193,5 +201,3 @@ func (p *Plugin) readServiceResource(ctx context.Context, req mcp.ReadResourceRe
 	}
 	return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: "application/json", Text: string(b)}}, nil
 }
-
-var _ server.ContentPlugin = (*Plugin)(nil)

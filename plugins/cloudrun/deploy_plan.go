@@ -42,7 +42,7 @@ var imageRef = sync.OnceValue(func() *regexp.Regexp {
 })
 
 // planLocal checks everything that needs no network.
-func (p *Plugin) planLocal(ctx context.Context, a *ManageArgs) (*deployPlan, error) {
+func (d *deployer) planLocal(ctx context.Context, a *ManageArgs) (*deployPlan, error) {
 	plan := &deployPlan{svc: a.ServerName, imageURL: strings.TrimSpace(a.ImageURL), releaseType: "FULL"}
 	if a.ReleaseType != "" {
 		plan.releaseType = a.ReleaseType
@@ -58,7 +58,7 @@ func (p *Plugin) planLocal(ctx context.Context, a *ManageArgs) (*deployPlan, err
 	if a.TargetPath == "" {
 		return plan, nil
 	}
-	loc, err := p.locate(ctx, a.TargetPath)
+	loc, err := d.paths.locate(ctx, a.TargetPath)
 	if err != nil {
 		return nil, err
 	}
@@ -91,8 +91,8 @@ func checkImage(image string, a *ManageArgs) error {
 }
 
 // planRemote reads the service and env, decides type and config.
-func (p *Plugin) planRemote(ctx context.Context, plan *deployPlan, a *ManageArgs, pkg *pack.Result) error {
-	if err := p.readService(ctx, plan); err != nil {
+func (d *deployer) planRemote(ctx context.Context, plan *deployPlan, a *ManageArgs, pkg *pack.Result) error {
+	if err := d.readService(ctx, plan); err != nil {
 		return err
 	}
 	if err := decideType(plan, a.ServerType); err != nil {
@@ -105,7 +105,7 @@ func (p *Plugin) planRemote(ctx context.Context, plan *deployPlan, a *ManageArgs
 	if err := checkProjectForType(plan); err != nil {
 		return err
 	}
-	if err := p.planConfig(ctx, plan, a.EnvParamsReplaceAll); err != nil {
+	if err := d.planConfig(ctx, plan, a.EnvParamsReplaceAll); err != nil {
 		return err
 	}
 	if pkg != nil && pkg.Files == 0 {
@@ -115,8 +115,8 @@ func (p *Plugin) planRemote(ctx context.Context, plan *deployPlan, a *ManageArgs
 }
 
 // readService learns whether the service exists, and its config.
-func (p *Plugin) readService(ctx context.Context, plan *deployPlan) error {
-	detail, err := p.client.DescribeCloudRunServerDetail(ctx, &tcbr.DescribeCloudRunServerDetailRequest{EnvId: plan.envID, ServerName: plan.svc})
+func (d *deployer) readService(ctx context.Context, plan *deployPlan) error {
+	detail, err := d.client.DescribeCloudRunServerDetail(ctx, &tcbr.DescribeCloudRunServerDetailRequest{EnvId: plan.envID, ServerName: plan.svc})
 	switch {
 	case err == nil && detail.BaseInfo != nil:
 		plan.exists, plan.remote = true, detail
@@ -206,7 +206,7 @@ func dockerfilePath(buildDir, dockerfile string) (string, error) {
 
 // planConfig: defaults for a new service, read-merge-write for an existing
 // one, and the warnings the resulting config deserves.
-func (p *Plugin) planConfig(ctx context.Context, plan *deployPlan, replaceAllEnv bool) error {
+func (d *deployer) planConfig(ctx context.Context, plan *deployPlan, replaceAllEnv bool) error {
 	function := plan.serviceType == "function"
 	var env map[string]string
 	_, hasVPC := plan.cfg.Vpc()
@@ -219,7 +219,7 @@ func (p *Plugin) planConfig(ctx context.Context, plan *deployPlan, replaceAllEnv
 			hasVPC = hasVPC || (rc.VpcConf != nil && rc.VpcConf.VpcId != "")
 		}
 	} else {
-		if err := p.envGuard(ctx, plan); err != nil {
+		if err := d.envGuard(ctx, plan); err != nil {
 			return err
 		}
 		plan.items = serverconfig.Create(plan.cfg, function, plan.port)
@@ -237,14 +237,14 @@ func (p *Plugin) planConfig(ctx context.Context, plan *deployPlan, replaceAllEnv
 
 // envGuard refuses to create a service on an env without CloudRun: the
 // platform would put it in the wrong place. It also fills the VPC.
-func (p *Plugin) envGuard(ctx context.Context, plan *deployPlan) error {
+func (d *deployer) envGuard(ctx context.Context, plan *deployPlan) error {
 	if v, ok := plan.cfg.Vpc(); ok {
 		plan.vpcInfo = &tcbr.CreateVpcInfo{VpcId: v.VpcId, CreateType: cmp.Or(v.CreateType, 2)}
 		if v.SubnetId != "" {
 			plan.vpcInfo.SubnetIds = []string{v.SubnetId}
 		}
 	}
-	resp, err := p.client.DescribeEnvBaseInfo(ctx, &tcbr.DescribeEnvBaseInfoRequest{EnvId: plan.envID})
+	resp, err := d.client.DescribeEnvBaseInfo(ctx, &tcbr.DescribeEnvBaseInfoRequest{EnvId: plan.envID})
 	if err != nil {
 		if tcbr.IsNotFound(err) || tcbr.KindOf(err) == tcbr.KindAuth {
 			return upstreamFailure("check CloudRun on env "+plan.envID, err, "")

@@ -12,6 +12,24 @@ import (
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tcbr"
 )
 
+// waits bounds the deploy's registration wait.
+type waits struct {
+	max, first time.Duration
+}
+
+// newWaits is the wait of Deps.MaxWait and Deps.PollInterval, defaults
+// applied: 45 s, first poll after 300 ms.
+func newWaits(maxWait, first time.Duration) waits {
+	w := waits{max: maxWait, first: first}
+	if w.max <= 0 {
+		w.max = 45 * time.Second
+	}
+	if w.first <= 0 {
+		w.first = 300 * time.Millisecond
+	}
+	return w
+}
+
 // registration is what the wait learned about the new version.
 type registration struct {
 	version    string
@@ -76,16 +94,16 @@ func (r *registration) message(plan *deployPlan) string {
 // waitRegistration polls the task and the deploy records until the new
 // version has its build id (source) or run id (image), up to the wait
 // budget. ctx ending stops the wait, not the deploy.
-func (p *Plugin) waitRegistration(ctx context.Context, prog *mcpx.Progress, envID, svc string, taskID int64, image, wait bool) *registration {
+func (d *deployer) waitRegistration(ctx context.Context, prog *mcpx.Progress, envID, svc string, taskID int64, image, wait bool) *registration {
 	reg := &registration{image: image}
 	seen := ""
-	began := p.clock.Now()
-	err := clock.Poll(ctx, p.clock, clock.Backoff{First: p.waits.first, Max: 3 * time.Second, Factor: 1.5, Budget: p.waits.max},
+	began := d.clock.Now()
+	err := clock.Poll(ctx, d.clock, clock.Backoff{First: d.waits.first, Max: 3 * time.Second, Factor: 1.5, Budget: d.waits.max},
 		func(ctx context.Context, attempt int) (bool, error) {
 			if attempt > 0 {
 				prog.Report(float64(attempt), 0, "waiting for the deploy to register")
 			}
-			p.probeRegistration(ctx, envID, svc, taskID, reg)
+			d.probeRegistration(ctx, envID, svc, taskID, reg)
 			if state := orDash(reg.status) + "/" + orDash(reg.taskStatus); state != seen && (reg.status != "" || reg.taskStatus != "") {
 				seen = state
 				mcpx.Notify(ctx, PluginName, fmt.Sprintf("%s: version %s is %s (task %s)", svc, orDash(reg.version), orDash(reg.status), orDash(reg.taskStatus)))
@@ -94,15 +112,15 @@ func (p *Plugin) waitRegistration(ctx context.Context, prog *mcpx.Progress, envI
 		})
 	switch {
 	case errors.Is(err, clock.ErrBudget):
-		reg.stopped = fmt.Sprintf("stopped waiting after %s; the deploy continues upstream", p.clock.Now().Sub(began).Round(time.Second))
+		reg.stopped = fmt.Sprintf("stopped waiting after %s; the deploy continues upstream", d.clock.Now().Sub(began).Round(time.Second))
 	case err != nil:
 		reg.stopped = "the call was cancelled while waiting; the deploy continues upstream"
 	}
 	return reg
 }
 
-func (p *Plugin) probeRegistration(ctx context.Context, envID, svc string, taskID int64, reg *registration) {
-	if t, err := p.client.DescribeServerManageTask(ctx, &tcbr.DescribeServerManageTaskRequest{EnvId: envID, ServerName: svc, TaskId: taskID}); err == nil && t.IsExist && t.Task != nil {
+func (d *deployer) probeRegistration(ctx context.Context, envID, svc string, taskID int64, reg *registration) {
+	if t, err := d.client.DescribeServerManageTask(ctx, &tcbr.DescribeServerManageTaskRequest{EnvId: envID, ServerName: svc, TaskId: taskID}); err == nil && t.IsExist && t.Task != nil {
 		reg.taskStatus = t.Task.Status
 		if t.Task.VersionName != "" {
 			reg.version = t.Task.VersionName
@@ -111,7 +129,7 @@ func (p *Plugin) probeRegistration(ctx context.Context, envID, svc string, taskI
 			reg.failReason = t.Task.FailReason
 		}
 	}
-	recs, err := p.records(ctx, envID, svc)
+	recs, err := readRecords(ctx, d.client, envID, svc)
 	if err != nil || len(recs) == 0 {
 		return
 	}

@@ -3,17 +3,34 @@ package cloudrun
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
+	"sync"
 
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/cache"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/config"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tcbr"
 )
 
+// envResolver decides which env a call acts on, and whether it can be
+// signed at all: the caller's (hosted mode, tenancy.go), the configured one,
+// or the account's only env, found once.
+type envResolver struct {
+	cfg    *config.Config
+	client tcbr.Client // DescribeCloudRunEnvs only
+	log    *slog.Logger
+	// tenantEnvs: the env found for each hosted caller's account.
+	tenantEnvs *cache.Cache[string]
+
+	mu       sync.Mutex
+	resolved string // env found by DescribeCloudRunEnvs when none is configured
+}
+
 // ready checks that a cloud call can be made and resolves the env: the
 // override (an envId argument), else the caller's (hosted mode, see
 // tenancy.go), else the configured env, else the account's only env.
-func (p *Plugin) ready(ctx context.Context, override string) (string, error) {
-	if !p.canSign(ctx) {
+func (e *envResolver) ready(ctx context.Context, override string) (string, error) {
+	if !e.canSign(ctx) {
 		return "", &failure{
 			Kind: kindInvalid,
 			What: "No Tencent Cloud credentials",
@@ -21,31 +38,31 @@ func (p *Plugin) ready(ctx context.Context, override string) (string, error) {
 			Hint: config.MissingCredentialsMessage(),
 		}
 	}
-	if env, ok, err := p.tenantEnv(ctx, override); ok {
+	if env, ok, err := e.tenantEnv(ctx, override); ok {
 		return env, err
 	}
-	if p.cfg.EnvID != "" {
-		return p.cfg.EnvID, nil
+	if e.cfg.EnvID != "" {
+		return e.cfg.EnvID, nil
 	}
-	p.envMu.Lock()
-	defer p.envMu.Unlock()
-	if p.resolvedEnv != "" {
-		return p.resolvedEnv, nil
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.resolved != "" {
+		return e.resolved, nil
 	}
-	env, err := p.onlyEnv(ctx, "CLOUDBASE_ENV_ID is not set",
+	env, err := e.onlyEnv(ctx, "CLOUDBASE_ENV_ID is not set",
 		"Set CLOUDBASE_ENV_ID (or envId in cloudbaserc.json in the workspace) to one of them, or pass envId.")
 	if err != nil {
 		return "", err
 	}
-	p.resolvedEnv = env
-	p.log.Info("env resolved from the account", "envId", env)
+	e.resolved = env
+	e.log.Info("env resolved from the account", "envId", env)
 	return env, nil
 }
 
 // onlyEnv is the account's env when it has exactly one; why says why it is
 // looked up, hint what to do when there are several.
-func (p *Plugin) onlyEnv(ctx context.Context, why, hint string) (string, error) {
-	resp, err := p.client.DescribeCloudRunEnvs(ctx, &tcbr.DescribeCloudRunEnvsRequest{})
+func (e *envResolver) onlyEnv(ctx context.Context, why, hint string) (string, error) {
+	resp, err := e.client.DescribeCloudRunEnvs(ctx, &tcbr.DescribeCloudRunEnvsRequest{})
 	if err != nil {
 		return "", upstreamFailure("find the CloudBase env ("+why+")", err, "")
 	}
@@ -60,10 +77,10 @@ func (p *Plugin) onlyEnv(ctx context.Context, why, hint string) (string, error) 
 		return resp.EnvList[0].EnvId, nil
 	}
 	ids := make([]string, 0, len(resp.EnvList))
-	for _, e := range resp.EnvList {
-		label := e.EnvId
-		if e.Alias != "" {
-			label += " (" + e.Alias + ")"
+	for _, env := range resp.EnvList {
+		label := env.EnvId
+		if env.Alias != "" {
+			label += " (" + env.Alias + ")"
 		}
 		ids = append(ids, label)
 	}
@@ -76,11 +93,11 @@ func (p *Plugin) onlyEnv(ctx context.Context, why, hint string) (string, error) 
 
 // knownEnv is the env a local action records in cloudbaserc.json: the
 // configured one, or the one resolved from the account; "" when neither.
-func (p *Plugin) knownEnv() string {
-	if p.cfg.EnvID != "" {
-		return p.cfg.EnvID
+func (e *envResolver) knownEnv() string {
+	if e.cfg.EnvID != "" {
+		return e.cfg.EnvID
 	}
-	p.envMu.Lock()
-	defer p.envMu.Unlock()
-	return p.resolvedEnv
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.resolved
 }

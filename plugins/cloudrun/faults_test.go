@@ -61,7 +61,7 @@ func TestEveryUpstreamCodeOnARead(t *testing.T) {
 			res, out = h.query(t, map[string]any{"action": "list", "pageSize": 7})
 			require.False(t, res.IsError, "the error was not cached and the server keeps serving: %s", resultText(res))
 			assert.NotEmpty(t, out["services"])
-			h.plugin.caches.lists.DeletePrefix("")
+			h.plugin.reads.cache.lists.DeletePrefix("")
 		})
 	}
 }
@@ -151,7 +151,7 @@ func TestTransferFaultsLeaveNothingBehind(t *testing.T) {
 	for _, tc := range cases {
 		t.Run("upload "+tc.name, func(t *testing.T) {
 			h := newHarness(t)
-			h.plugin.transfer = shortTransfer()
+			h.plugin.deploys.transfer.http = shortTransfer() // one transfer client serves uploads and downloads
 			h.project(t, "container-node")
 			f := tc.fault
 			f.Action, f.Times = "COSUpload", 5 // Go's transport itself retries an idempotent request once on a dropped connection
@@ -173,7 +173,7 @@ func TestTransferFaultsLeaveNothingBehind(t *testing.T) {
 		})
 		t.Run("download "+tc.name, func(t *testing.T) {
 			h := newHarness(t)
-			h.plugin.transfer = shortTransfer()
+			h.plugin.projects.transfer.http = shortTransfer() // one transfer client serves uploads and downloads
 			h.emu.SetSpeed(400)
 			h.project(t, "container-node")
 			res, _ := h.manage(t, map[string]any{"action": "deploy", "serverName": "dl-svc", "targetPath": "container-node"})

@@ -70,8 +70,8 @@ func TestLoadLeavesNothingRunning(t *testing.T) {
 		_ = pprof.Lookup("goroutine").WriteTo(&b, 1)
 		t.Log(b.String())
 	}
-	h.plugin.caches.lists.DeletePrefix("") // cached pages are not a leak
-	h.plugin.caches.details.DeletePrefix("")
+	h.plugin.reads.cache.lists.DeletePrefix("") // cached pages are not a leak
+	h.plugin.reads.cache.details.DeletePrefix("")
 	runtime.GC()
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
@@ -104,8 +104,8 @@ func BenchmarkLoadHeap(b *testing.B) {
 			})
 		}
 		wg.Wait()
-		h.plugin.caches.lists.DeletePrefix("")
-		h.plugin.caches.details.DeletePrefix("")
+		h.plugin.reads.cache.lists.DeletePrefix("")
+		h.plugin.reads.cache.details.DeletePrefix("")
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 	}

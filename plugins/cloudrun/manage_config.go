@@ -31,9 +31,9 @@ type ConfigApplied struct {
 	Pending   []string `json:"pending"` // keys that do not read back yet
 }
 
-// manageUpdateConfig changes a service's config without new code: merge
+// updateConfig changes a service's config without new code: merge
 // the given keys into the remote config, send only what changes, read back.
-func (p *Plugin) manageUpdateConfig(ctx context.Context, c *call) (any, error) {
+func (ad *admin) updateConfig(ctx context.Context, c *call) (any, error) {
 	a := c.args
 	svc := a.ServerName
 	if len(a.ServerConfig) == 0 {
@@ -43,11 +43,11 @@ func (p *Plugin) manageUpdateConfig(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, invalid(err.Error(), "Fix serverConfig and call again.")
 	}
-	envID, err := p.ready(ctx, "")
+	envID, err := ad.envs.ready(ctx, "")
 	if err != nil {
 		return nil, err
 	}
-	detail, err := p.client.DescribeCloudRunServerDetail(ctx, &tcbr.DescribeCloudRunServerDetailRequest{EnvId: envID, ServerName: svc})
+	detail, err := ad.client.DescribeCloudRunServerDetail(ctx, &tcbr.DescribeCloudRunServerDetailRequest{EnvId: envID, ServerName: svc})
 	if err != nil {
 		return nil, upstreamFailure("read the config of "+svc, err, svc)
 	}
@@ -75,20 +75,20 @@ func (p *Plugin) manageUpdateConfig(ctx context.Context, c *call) (any, error) {
 		out.DryRun, out.Message = true, "Nothing was changed. Call again without dryRun to apply."
 		return out, nil
 	}
-	resp, err := p.client.SubmitServerConfigChangeDiff(ctx, &tcbr.SubmitServerConfigChangeDiffRequest{EnvId: envID, ServerName: svc, Items: serverconfig.Items(changes)})
+	resp, err := ad.client.SubmitServerConfigChangeDiff(ctx, &tcbr.SubmitServerConfigChangeDiffRequest{EnvId: envID, ServerName: svc, Items: serverconfig.Items(changes)})
 	if err != nil {
 		return nil, upstreamFailure("change the config of "+svc, err, svc)
 	}
-	p.invalidateService(ctx, envID, svc)
+	ad.cache.invalidateService(ctx, envID, svc)
 	out.ConfigApplied = &ConfigApplied{TaskID: resp.TaskId, RequestID: resp.RequestId}
-	p.verifyConfig(ctx, envID, svc, changes, out)
+	ad.verifyConfig(ctx, envID, svc, changes, out)
 	return out, nil
 }
 
 // verifyConfig reads the config back: what applied at once, and what a task
 // still applies.
-func (p *Plugin) verifyConfig(ctx context.Context, envID, svc string, changes []serverconfig.Change, out *updateConfigResult) {
-	after, err := p.client.DescribeCloudRunServerDetail(context.WithoutCancel(ctx), &tcbr.DescribeCloudRunServerDetailRequest{EnvId: envID, ServerName: svc})
+func (ad *admin) verifyConfig(ctx context.Context, envID, svc string, changes []serverconfig.Change, out *updateConfigResult) {
+	after, err := ad.client.DescribeCloudRunServerDetail(context.WithoutCancel(ctx), &tcbr.DescribeCloudRunServerDetailRequest{EnvId: envID, ServerName: svc})
 	applied := out.ConfigApplied
 	if err == nil && after.ServerConfig != nil {
 		applied.Pending = serverconfig.Pending(changes, after.ServerConfig)

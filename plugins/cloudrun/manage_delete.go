@@ -27,15 +27,15 @@ type deleteResult struct {
 	NextStep   *NextStep `json:"nextStep"`
 }
 
-func (p *Plugin) manageDelete(ctx context.Context, c *call) (any, error) {
+func (ad *admin) deleteService(ctx context.Context, c *call) (any, error) {
 	a := c.args
 	svc := a.ServerName
-	envID, err := p.ready(ctx, "")
+	envID, err := ad.envs.ready(ctx, "")
 	if err != nil {
 		return nil, err
 	}
 	if a.DryRun {
-		d, err := p.fetchDetail(ctx, envID, svc)
+		d, err := fetchDetail(ctx, ad.client, envID, svc)
 		if err != nil {
 			return nil, upstreamFailure("read service "+svc+" before a dry-run delete", err, svc)
 		}
@@ -48,24 +48,24 @@ func (p *Plugin) manageDelete(ctx context.Context, c *call) (any, error) {
 	// A client that can ask the user always does; force is the consent of
 	// clients that cannot.
 	if mcpx.CanElicit(ctx) || !a.Force {
-		if err := p.confirmDelete(ctx, c, envID, svc); err != nil {
+		if err := ad.confirmDelete(ctx, c, envID, svc); err != nil {
 			return nil, err
 		}
 	}
-	resp, err := p.client.DeleteCloudRunServer(ctx, &tcbr.DeleteCloudRunServerRequest{EnvId: envID, ServerName: svc})
+	resp, err := ad.client.DeleteCloudRunServer(ctx, &tcbr.DeleteCloudRunServerRequest{EnvId: envID, ServerName: svc})
 	if err != nil {
 		// A running task or an open gray release (ResourceInUse) maps to a
 		// getManageTask next step.
 		return nil, upstreamFailure("delete "+svc, err, svc)
 	}
-	p.invalidateService(ctx, envID, svc)
+	ad.cache.invalidateService(ctx, envID, svc)
 	if result := strings.ToLower(resp.Result); result == "failed" || result == "fail" {
 		return nil, &failure{
 			Kind: kindUpstream, What: "Delete of " + svc + " was refused", Why: "the platform answered Result " + resp.Result, RequestID: resp.RequestId,
 			NextStep: queryStep("detail", "see the service state", Args{DetailServerName: svc, Refresh: true}),
 		}
 	}
-	p.log.Info("service deleted", "envId", envID, "serverName", svc, "requestId", resp.RequestId)
+	ad.log.Info("service deleted", "envId", envID, "serverName", svc, "requestId", resp.RequestId)
 	mcpx.Notify(ctx, PluginName, fmt.Sprintf("%s: deletion started in env %s", svc, envID))
 	return &deleteResult{EnvID: envID, ServerName: svc, Deleted: true, Status: "deleting", RequestID: resp.RequestId,
 		Message:  "Deletion started; the service disappears from the list within about a minute.",
@@ -76,15 +76,15 @@ func (p *Plugin) manageDelete(ctx context.Context, c *call) (any, error) {
 // through the client, or force: true from an agent that asked the user.
 // The user is not asked about what would fail anyway: a service that does
 // not exist, or one with a task running (the platform refuses to delete it).
-func (p *Plugin) confirmDelete(ctx context.Context, c *call, envID, svc string) error {
+func (ad *admin) confirmDelete(ctx context.Context, c *call, envID, svc string) error {
 	if mcpx.CanElicit(ctx) {
-		if err := p.deletable(ctx, envID, svc); err != nil {
+		if err := ad.deletable(ctx, envID, svc); err != nil {
 			return err
 		}
 	}
 	q := mcpx.Question{Subject: "delete|" + envID + "|" + svc, Title: "Delete " + svc,
 		Message: fmt.Sprintf("Delete the CloudRun service %s in env %s? This removes the service, all its versions and its domain for good.", svc, envID)}
-	return p.askUser(ctx, c, q, &failure{
+	return c.askUser(ctx, q, &failure{
 		Kind:     kindNeedsConfirmation,
 		What:     "Delete needs confirmation",
 		Why:      "deleting " + svc + " removes the service, all its versions and its domain for good",
@@ -94,11 +94,11 @@ func (p *Plugin) confirmDelete(ctx context.Context, c *call, envID, svc string) 
 }
 
 // deletable checks that a delete would be accepted now.
-func (p *Plugin) deletable(ctx context.Context, envID, svc string) error {
-	if _, err := p.fetchDetail(ctx, envID, svc); err != nil {
+func (ad *admin) deletable(ctx context.Context, envID, svc string) error {
+	if _, err := fetchDetail(ctx, ad.client, envID, svc); err != nil {
 		return upstreamFailure("read service "+svc+" before deleting it", err, svc)
 	}
-	task, err := p.client.DescribeServerManageTask(ctx, &tcbr.DescribeServerManageTaskRequest{EnvId: envID, ServerName: svc, TaskId: latestTask})
+	task, err := ad.client.DescribeServerManageTask(ctx, &tcbr.DescribeServerManageTaskRequest{EnvId: envID, ServerName: svc, TaskId: latestTask})
 	if err != nil || !task.IsExist || task.Task == nil {
 		return nil // the delete itself will tell
 	}

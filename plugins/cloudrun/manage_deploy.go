@@ -6,11 +6,25 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/clock"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/mcpx"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/pack"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tcbr"
 	"github.com/cloudbase-mcp/cloudbase-mcp/plugins/cloudrun/serverconfig"
 )
+
+// deployer packages a project (or takes an image), plans the write from
+// the service's current state, uploads, creates or updates the service, and
+// waits briefly for the new version to register.
+type deployer struct {
+	client   tcbr.Client
+	envs     *envResolver
+	paths    *workspacePaths
+	cache    *serviceCache
+	transfer *transfers
+	clock    clock.Clock
+	waits    waits
+}
 
 type deployResult struct {
 	EnvID              string                `json:"envId"`
@@ -39,9 +53,9 @@ type deployResult struct {
 	NextStep   *NextStep `json:"nextStep,omitempty"`
 }
 
-func (p *Plugin) manageDeploy(ctx context.Context, c *call) (any, error) {
+func (d *deployer) deploy(ctx context.Context, c *call) (any, error) {
 	a := c.args
-	plan, err := p.planLocal(ctx, a)
+	plan, err := d.planLocal(ctx, a)
 	if err != nil {
 		return nil, err
 	}
@@ -50,17 +64,17 @@ func (p *Plugin) manageDeploy(ctx context.Context, c *call) (any, error) {
 	}
 	// Package first: a local problem (size, a link out of the project) must
 	// stop the deploy before any network call.
-	pkgFile, pkg, err := p.packageProject(ctx, c.progress, plan, a.DryRun)
+	pkgFile, pkg, err := packageProject(ctx, c.progress, plan, a.DryRun)
 	if err != nil {
 		return nil, err
 	}
 	if pkgFile != "" {
 		defer os.Remove(pkgFile)
 	}
-	if plan.envID, err = p.ready(ctx, ""); err != nil {
+	if plan.envID, err = d.envs.ready(ctx, ""); err != nil {
 		return nil, err
 	}
-	if err := p.planRemote(ctx, plan, a, pkg); err != nil {
+	if err := d.planRemote(ctx, plan, a, pkg); err != nil {
 		return nil, err
 	}
 	out := newDeployResult(plan, pkg)
@@ -69,18 +83,18 @@ func (p *Plugin) manageDeploy(ctx context.Context, c *call) (any, error) {
 		out.Message = "Nothing was uploaded or deployed. Call again without dryRun to deploy."
 		return out, nil
 	}
-	taskID, err := p.startDeploy(ctx, c.progress, plan, pkgFile, pkg, out)
+	taskID, err := d.startDeploy(ctx, c.progress, plan, pkgFile, pkg, out)
 	if err != nil {
 		return nil, err
 	}
-	p.recordDeploy(plan, out)
+	recordDeploy(plan, out)
 	wait := a.WaitRegistration == nil || *a.WaitRegistration
-	reg := p.waitRegistration(ctx, c.progress, plan.envID, plan.svc, taskID, plan.imageURL != "", wait)
+	reg := d.waitRegistration(ctx, c.progress, plan.envID, plan.svc, taskID, plan.imageURL != "", wait)
 	out.RegistrationView = reg.view()
 	if reg.status != "" {
 		out.Status = reg.status
 	}
-	if urls := p.accessURLs(context.WithoutCancel(ctx), plan.envID, plan.svc); len(urls) > 0 {
+	if urls := accessURLs(context.WithoutCancel(ctx), d.client, plan.envID, plan.svc); len(urls) > 0 {
 		out.AccessURL, out.AccessURLs = urls[0], urls
 	}
 	out.NextStep, out.Message = reg.nextStep(plan.svc), reg.message(plan)
@@ -105,7 +119,7 @@ func newDeployResult(plan *deployPlan, pkg *pack.Result) *deployResult {
 
 // packageProject zips the project (to a temp file, or only measured for a
 // dry run); image deploys skip it.
-func (p *Plugin) packageProject(ctx context.Context, prog *mcpx.Progress, plan *deployPlan, dryRun bool) (string, *pack.Result, error) {
+func packageProject(ctx context.Context, prog *mcpx.Progress, plan *deployPlan, dryRun bool) (string, *pack.Result, error) {
 	if plan.imageURL != "" {
 		return "", nil, nil
 	}
@@ -130,11 +144,11 @@ func (p *Plugin) packageProject(ctx context.Context, prog *mcpx.Progress, plan *
 
 // startDeploy uploads the package (nothing is created if that fails), then
 // creates or updates the service.
-func (p *Plugin) startDeploy(ctx context.Context, prog *mcpx.Progress, plan *deployPlan, pkgFile string, pkg *pack.Result, out *deployResult) (int64, error) {
+func (d *deployer) startDeploy(ctx context.Context, prog *mcpx.Progress, plan *deployPlan, pkgFile string, pkg *pack.Result, out *deployResult) (int64, error) {
 	info := tcbr.DeployParam{DeployType: "image", ImageUrl: plan.imageURL}
 	if plan.imageURL == "" {
 		var err error
-		if info, err = p.upload(ctx, prog, plan, pkgFile, pkg); err != nil {
+		if info, err = d.upload(ctx, prog, plan, pkgFile, pkg); err != nil {
 			return 0, err
 		}
 		if plan.serviceType == "function" {
@@ -142,20 +156,20 @@ func (p *Plugin) startDeploy(ctx context.Context, prog *mcpx.Progress, plan *dep
 		}
 	}
 	prog.Report(0, 0, "starting the deploy")
-	taskID, requestID, err := p.createOrUpdate(ctx, plan, info)
+	taskID, requestID, err := d.createOrUpdate(ctx, plan, info)
 	if err != nil {
-		return 0, p.writeFailed(plan, err)
+		return 0, writeFailed(plan, err)
 	}
-	p.invalidateService(ctx, plan.envID, plan.svc)
+	d.cache.invalidateService(ctx, plan.envID, plan.svc)
 	mcpx.Notify(ctx, PluginName, fmt.Sprintf("%s: %s deploy accepted in env %s (task %d, %s release)", plan.svc, out.Operation, plan.envID, taskID, plan.releaseType))
 	out.TaskID, out.RequestID, out.Status = &taskID, requestID, "deploying"
 	return taskID, nil
 }
 
-func (p *Plugin) createOrUpdate(ctx context.Context, plan *deployPlan, info tcbr.DeployParam) (int64, string, error) {
+func (d *deployer) createOrUpdate(ctx context.Context, plan *deployPlan, info tcbr.DeployParam) (int64, string, error) {
 	if plan.exists {
 		info.ReleaseType = plan.releaseType
-		resp, err := p.client.UpdateCloudRunServer(ctx, &tcbr.UpdateCloudRunServerRequest{
+		resp, err := d.client.UpdateCloudRunServer(ctx, &tcbr.UpdateCloudRunServerRequest{
 			EnvId: plan.envID, ServerName: plan.svc, DeployInfo: info, Items: plan.items,
 		})
 		if err != nil {
@@ -163,7 +177,7 @@ func (p *Plugin) createOrUpdate(ctx context.Context, plan *deployPlan, info tcbr
 		}
 		return resp.TaskId, resp.RequestId, nil
 	}
-	resp, err := p.client.CreateCloudRunServer(ctx, &tcbr.CreateCloudRunServerRequest{
+	resp, err := d.client.CreateCloudRunServer(ctx, &tcbr.CreateCloudRunServerRequest{
 		EnvId: plan.envID, ServerName: plan.svc, DeployInfo: info, Items: plan.items, VpcInfo: plan.vpcInfo,
 	})
 	if err != nil {
@@ -173,7 +187,7 @@ func (p *Plugin) createOrUpdate(ctx context.Context, plan *deployPlan, info tcbr
 }
 
 // recordDeploy writes cloudbaserc.json in the project, when there is one.
-func (p *Plugin) recordDeploy(plan *deployPlan, out *deployResult) {
+func recordDeploy(plan *deployPlan, out *deployResult) {
 	if plan.dir == "" {
 		return
 	}
@@ -187,7 +201,7 @@ func (p *Plugin) recordDeploy(plan *deployPlan, out *deployResult) {
 
 // writeFailed explains a failed create/update. A rate limit or a network
 // failure may hide a write that went through: say so, and how to check.
-func (p *Plugin) writeFailed(plan *deployPlan, err error) error {
+func writeFailed(plan *deployPlan, err error) error {
 	op := "update " + plan.svc
 	if !plan.exists {
 		op = "create " + plan.svc

@@ -31,13 +31,13 @@ type initEnvDryRun struct {
 	WouldSend *tcbr.CreateCloudRunEnvRequest `json:"wouldSend"`
 }
 
-func (p *Plugin) manageInitEnv(ctx context.Context, c *call) (any, error) {
+func (ad *admin) initEnv(ctx context.Context, c *call) (any, error) {
 	a := c.args
-	envID, err := p.ready(ctx, a.EnvID)
+	envID, err := ad.envs.ready(ctx, a.EnvID)
 	if err != nil {
 		return nil, err
 	}
-	opened, st, err := p.envOpened(ctx, envID)
+	opened, st, err := envOpened(ctx, ad.client, envID)
 	if err != nil {
 		return nil, upstreamFailure("read the env status of "+envID, err, "")
 	}
@@ -57,16 +57,16 @@ func (p *Plugin) manageInitEnv(ctx context.Context, c *call) (any, error) {
 	if a.DryRun {
 		return &initEnvDryRun{DryRun: true, EnvID: envID, Status: st, WouldSend: req}, nil
 	}
-	resp, err := p.client.CreateCloudRunEnv(ctx, req)
+	resp, err := ad.client.CreateCloudRunEnv(ctx, req)
 	if err != nil {
 		return nil, upstreamFailure("open CloudRun on env "+envID, err, "")
 	}
-	p.invalidateLists(ctx, envID)
+	ad.cache.invalidateLists(ctx, envID)
 	out := &initEnvResult{EnvID: envID, Created: true, PackageType: pkgType, TranID: resp.TranId, RequestID: resp.RequestId}
 	// Opening takes seconds: wait for it, within bounds, so the next deploy works.
-	err = clock.Poll(ctx, p.clock, clock.Backoff{First: 500 * time.Millisecond, Max: 3 * time.Second, Factor: 1.5, Budget: envOpenWait},
+	err = clock.Poll(ctx, ad.clock, clock.Backoff{First: 500 * time.Millisecond, Max: 3 * time.Second, Factor: 1.5, Budget: envOpenWait},
 		func(ctx context.Context, _ int) (bool, error) {
-			_, now, err := p.envOpened(ctx, envID)
+			_, now, err := envOpened(ctx, ad.client, envID)
 			if err == nil {
 				st = now
 			}
@@ -84,8 +84,8 @@ func (p *Plugin) manageInitEnv(ctx context.Context, c *call) (any, error) {
 }
 
 // envOpened reads whether CloudRun is opened on the env, and its status.
-func (p *Plugin) envOpened(ctx context.Context, envID string) (bool, string, error) {
-	resp, err := p.client.DescribeEnvBaseInfo(ctx, &tcbr.DescribeEnvBaseInfoRequest{EnvId: envID})
+func envOpened(ctx context.Context, client tcbr.Client, envID string) (bool, string, error) {
+	resp, err := client.DescribeEnvBaseInfo(ctx, &tcbr.DescribeEnvBaseInfoRequest{EnvId: envID})
 	if err != nil {
 		return false, "", err
 	}

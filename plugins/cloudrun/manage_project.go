@@ -4,10 +4,8 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -25,6 +23,16 @@ import (
 // workspace's root, into a temp directory renamed into place (nothing is
 // half-written), and over existing files only with the user's consent.
 
+// projects writes project directories: init (a template), download (the
+// online code) and createAgent (an agent scaffold).
+type projects struct {
+	client    tcbr.Client // download: the service and its package link
+	envs      *envResolver
+	paths     *workspacePaths
+	templates *templateSource
+	transfer  *transfers
+}
+
 // maxTemplateZip bounds a remote template download.
 const maxTemplateZip = 64 << 20
 
@@ -41,9 +49,9 @@ type projectRecord struct {
 }
 
 // record writes cloudbaserc.json when an env is known.
-func (p *Plugin) record(dir workspace.Path, svc string) projectRecord {
+func (pj *projects) record(dir workspace.Path, svc string) projectRecord {
 	var rec projectRecord
-	envID := p.knownEnv()
+	envID := pj.envs.knownEnv()
 	if envID == "" {
 		return rec
 	}
@@ -67,7 +75,7 @@ func (r *projectRecord) runFirst(svc, dir string, run Args) {
 // clearToWrite lets init, download and createAgent write dir: at once when
 // it is empty or missing or force is set; over existing files only when the
 // user confirms (elicitation) or the call says force.
-func (p *Plugin) clearToWrite(ctx context.Context, c *call, loc workspace.Path, retry Args) error {
+func clearToWrite(ctx context.Context, c *call, loc workspace.Path, retry Args) error {
 	a := c.args
 	if err := refuseWorkspaceRoot(loc, a.Action); err != nil {
 		return err
@@ -85,7 +93,7 @@ func (p *Plugin) clearToWrite(ctx context.Context, c *call, loc workspace.Path, 
 	q := mcpx.Question{Subject: a.Action + "|" + dir, Title: "Replace " + filepath.Base(dir),
 		Message: fmt.Sprintf("%s: %s would replace the directory %s, which holds %d entries. Replace it?", ManageToolName, a.Action, dir, n)}
 	retry.Force = true
-	err := p.askUser(ctx, c, q, &failure{
+	err := c.askUser(ctx, q, &failure{
 		Kind:     kindNeedsConfirmation,
 		What:     "The target directory is not empty",
 		Why:      fmt.Sprintf("%s holds %d entries, which %s would replace", dir, n, a.Action),
@@ -112,27 +120,27 @@ type initResult struct {
 	projectRecord
 }
 
-func (p *Plugin) manageInit(ctx context.Context, c *call) (any, error) {
+func (pj *projects) initProject(ctx context.Context, c *call) (any, error) {
 	a := c.args
 	id := a.Template
 	if id == "" {
 		id = "helloworld"
 	}
-	dest, err := p.projectDir(ctx, a.TargetPath, a.ServerName)
+	dest, err := pj.paths.projectDir(ctx, a.TargetPath, a.ServerName)
 	if err != nil {
 		return nil, err
 	}
-	if err := p.clearToWrite(ctx, c, dest, Args{ServerName: a.ServerName, Template: id, TargetPath: a.TargetPath}); err != nil {
+	if err := clearToWrite(ctx, c, dest, Args{ServerName: a.ServerName, Template: id, TargetPath: a.TargetPath}); err != nil {
 		return nil, err
 	}
 	// The remote list first, as the reference does; the templates built into
 	// this binary when it is unreachable or lacks the identifier.
-	remote, _, remoteErr := p.remoteTemplates(ctx, false)
+	remote, _, remoteErr := pj.templates.remote(ctx, false)
 	out := &initResult{ServerName: a.ServerName, Template: id, ProjectDir: dest.Abs()}
 	var res *pack.ExtractResult
 	if i := slices.IndexFunc(remote, func(t template) bool { return t.Identifier == id && t.ZipURL != "" }); remoteErr == nil && i >= 0 {
 		c.progress.Report(0, 0, "downloading template "+id)
-		res, err = p.extractURL(ctx, remote[i].ZipURL, dest, a.Force, maxTemplateZip)
+		res, err = pj.extractURL(ctx, remote[i].ZipURL, dest, a.Force, maxTemplateZip)
 		out.Source, out.ServiceType = "remote", remote[i].ServerType
 	} else {
 		res, out.ServiceType, err = extractEmbedded(ctx, id, dest, a.Force, remote)
@@ -145,7 +153,7 @@ func (p *Plugin) manageInit(ctx context.Context, c *call) (any, error) {
 		return nil, err
 	}
 	out.Files, out.FileCount = listFiles(dest), res.Files
-	out.projectRecord = p.record(dest, a.ServerName)
+	out.projectRecord = pj.record(dest, a.ServerName)
 	out.runFirst(a.ServerName, dest.Abs(), Args{})
 	return out, nil
 }
@@ -178,13 +186,13 @@ func extractEmbedded(ctx context.Context, id string, dest workspace.Path, overwr
 }
 
 // extractURL downloads a zip into a temp file and extracts it atomically.
-func (p *Plugin) extractURL(ctx context.Context, url string, dest workspace.Path, overwrite bool, limit int64) (*pack.ExtractResult, error) {
-	tmp, err := p.downloadTemp(ctx, url, limit, nil)
+func (pj *projects) extractURL(ctx context.Context, url string, dest workspace.Path, overwrite bool, limit int64) (*pack.ExtractResult, error) {
+	tmp, err := pj.transfer.downloadTemp(ctx, url, limit, nil)
 	if err != nil {
 		return nil, notWritten("Could not create the project", err)
 	}
 	defer os.Remove(tmp)
-	return p.extractFileInto(ctx, tmp, dest, overwrite, "Could not create the project")
+	return extractFileInto(ctx, tmp, dest, overwrite, "Could not create the project")
 }
 
 func notWritten(what string, err error) error {
@@ -207,7 +215,7 @@ func extractInto(ctx context.Context, r io.ReaderAt, size int64, dest workspace.
 }
 
 // extractFileInto is extractInto for a zip file on disk.
-func (p *Plugin) extractFileInto(ctx context.Context, zipPath string, dest workspace.Path, overwrite bool, what string) (*pack.ExtractResult, error) {
+func extractFileInto(ctx context.Context, zipPath string, dest workspace.Path, overwrite bool, what string) (*pack.ExtractResult, error) {
 	ws, err := dest.OpenWorkspace()
 	if err != nil {
 		return nil, notWritten(what, err)
@@ -218,45 +226,6 @@ func (p *Plugin) extractFileInto(ctx context.Context, zipPath string, dest works
 		return nil, notWritten(what, err)
 	}
 	return res, nil
-}
-
-// downloadTemp GETs url into a temp file, bounded by limit bytes.
-func (p *Plugin) downloadTemp(ctx context.Context, url string, limit int64, prog *mcpx.Progress) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return "", fmt.Errorf("bad download URL: %w", err)
-	}
-	resp, err := p.transferClient().Do(req)
-	if err != nil {
-		return "", errors.New(redactURL(err.Error(), url))
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		return "", fmt.Errorf("download answered HTTP %d", resp.StatusCode)
-	}
-	f, err := os.CreateTemp("", "cloudbase-mcp-download-*.zip")
-	if err != nil {
-		return "", err
-	}
-	var body io.Reader = io.LimitReader(resp.Body, limit+1)
-	if prog != nil {
-		body = &countingReader{r: body, total: resp.ContentLength, prog: prog, clock: p.clock}
-	}
-	n, err := io.Copy(f, body)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil && n > limit {
-		err = fmt.Errorf("the package is larger than %s", humanBytes(limit))
-	}
-	if err == nil && resp.ContentLength > 0 && n != resp.ContentLength {
-		err = fmt.Errorf("the download was cut short (%d of %d bytes)", n, resp.ContentLength)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return "", err
-	}
-	return f.Name(), nil
 }
 
 // --- download
@@ -272,49 +241,49 @@ type downloadResult struct {
 	projectRecord
 }
 
-func (p *Plugin) manageDownload(ctx context.Context, c *call) (any, error) {
+func (pj *projects) download(ctx context.Context, c *call) (any, error) {
 	a := c.args
 	svc := a.ServerName
-	dest, err := p.serviceDir(ctx, a.TargetPath, svc)
+	dest, err := pj.paths.serviceDir(ctx, a.TargetPath, svc)
 	if err != nil {
 		return nil, err
 	}
 	// Checked before any network call: nothing is fetched for nothing.
-	if err := p.clearToWrite(ctx, c, dest, Args{ServerName: svc, TargetPath: a.TargetPath}); err != nil {
+	if err := clearToWrite(ctx, c, dest, Args{ServerName: svc, TargetPath: a.TargetPath}); err != nil {
 		return nil, err
 	}
-	envID, err := p.ready(ctx, "")
+	envID, err := pj.envs.ready(ctx, "")
 	if err != nil {
 		return nil, err
 	}
-	detail, err := p.client.DescribeCloudRunServerDetail(ctx, &tcbr.DescribeCloudRunServerDetailRequest{EnvId: envID, ServerName: svc})
+	detail, err := pj.client.DescribeCloudRunServerDetail(ctx, &tcbr.DescribeCloudRunServerDetailRequest{EnvId: envID, ServerName: svc})
 	if err != nil {
 		return nil, upstreamFailure("read service "+svc, err, svc)
 	}
-	version, url, err := p.packageURL(ctx, envID, svc, detail)
+	version, url, err := pj.packageURL(ctx, envID, svc, detail)
 	if err != nil {
 		return nil, err
 	}
 	c.progress.Report(0, 0, "downloading "+version)
-	tmp, err := p.downloadTemp(ctx, url, maxPackageDownload, c.progress)
+	tmp, err := pj.transfer.downloadTemp(ctx, url, maxPackageDownload, c.progress)
 	if err != nil {
 		return nil, &failure{What: "Could not download " + version, Why: err.Error(), Hint: "Nothing was written. Call again."}
 	}
 	defer os.Remove(tmp)
-	res, err := p.extractFileInto(ctx, tmp, dest, a.Force, "Could not extract the package of "+version)
+	res, err := extractFileInto(ctx, tmp, dest, a.Force, "Could not extract the package of "+version)
 	if err != nil {
 		return nil, err
 	}
 	out := &downloadResult{EnvID: envID, ServerName: svc, Version: version, TargetPath: dest.Abs(),
 		FileCount: res.Files, Bytes: res.Bytes, Skipped: nonNil(res.Skipped)}
-	out.projectRecord = p.record(dest, svc)
+	out.projectRecord = pj.record(dest, svc)
 	out.runFirst(svc, dest.Abs(), Args{})
 	return out, nil
 }
 
 // packageURL finds the online version with the most traffic and its code
 // package's download link.
-func (p *Plugin) packageURL(ctx context.Context, envID, svc string, detail *tcbr.DescribeCloudRunServerDetailResponse) (string, string, error) {
+func (pj *projects) packageURL(ctx context.Context, envID, svc string, detail *tcbr.DescribeCloudRunServerDetailResponse) (string, string, error) {
 	versions := append([]tcbr.OnlineVersionInfo(nil), detail.OnlineVersionInfos...)
 	sort.SliceStable(versions, func(i, j int) bool { return versions[i].FlowRatio.Int() > versions[j].FlowRatio.Int() })
 	if len(versions) == 0 {
@@ -322,7 +291,7 @@ func (p *Plugin) packageURL(ctx context.Context, envID, svc string, detail *tcbr
 			NextStep: queryStep("getDeployRecords", "see its deploys", Args{DetailServerName: svc})}
 	}
 	version := versions[0]
-	ticket, err := p.client.DescribeCloudBaseBuildService(ctx, &tcbr.DescribeCloudBaseBuildServiceRequest{EnvId: envID, ServiceName: svc, ServiceVersion: version.VersionName})
+	ticket, err := pj.client.DescribeCloudBaseBuildService(ctx, &tcbr.DescribeCloudBaseBuildServiceRequest{EnvId: envID, ServiceName: svc, ServiceVersion: version.VersionName})
 	if err != nil {
 		return "", "", upstreamFailure("get the download link of "+version.VersionName, err, svc)
 	}
@@ -347,7 +316,7 @@ type createAgentResult struct {
 	projectRecord
 }
 
-func (p *Plugin) manageCreateAgent(ctx context.Context, c *call) (any, error) {
+func (pj *projects) createAgent(ctx context.Context, c *call) (any, error) {
 	a := c.args
 	if a.AgentConfig == nil || a.AgentConfig.AgentName == "" {
 		return nil, invalid("createAgent needs agentConfig.agentName", `For example {"agentName": "support-bot"}.`)
@@ -356,11 +325,11 @@ func (p *Plugin) manageCreateAgent(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	dest, err := p.projectDir(ctx, a.TargetPath, a.ServerName)
+	dest, err := pj.paths.projectDir(ctx, a.TargetPath, a.ServerName)
 	if err != nil {
 		return nil, err
 	}
-	if err := p.clearToWrite(ctx, c, dest, Args{ServerName: a.ServerName, TargetPath: a.TargetPath, AgentConfig: a.AgentConfig}); err != nil {
+	if err := clearToWrite(ctx, c, dest, Args{ServerName: a.ServerName, TargetPath: a.TargetPath, AgentConfig: a.AgentConfig}); err != nil {
 		return nil, err
 	}
 	names, zipped, err := zipFiles(files)
@@ -371,7 +340,7 @@ func (p *Plugin) manageCreateAgent(ctx context.Context, c *call) (any, error) {
 		return nil, err
 	}
 	agent.ServerName, agent.ProjectDir, agent.Files, agent.ServiceType = a.ServerName, dest.Abs(), names, "function"
-	agent.projectRecord = p.record(dest, a.ServerName)
+	agent.projectRecord = pj.record(dest, a.ServerName)
 	agent.runFirst(a.ServerName, dest.Abs(), Args{RunOptions: &RunOptions{RunMode: "agent", AgentID: agent.BotID}})
 	return agent, nil
 }

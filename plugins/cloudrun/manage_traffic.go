@@ -34,27 +34,27 @@ type wouldOp struct {
 	PreVersionName string `json:"preVersionName"`
 }
 
-// manageTraffic steers a GRAY release: set a split, promote the canary, or
+// traffic steers a GRAY release: set a split, promote the canary, or
 // roll back. The task and release order are read first so an impossible
 // operation is refused with the state the service is in.
-func (p *Plugin) manageTraffic(ctx context.Context, c *call) (any, error) {
+func (ad *admin) traffic(ctx context.Context, c *call) (any, error) {
 	a := c.args
 	if err := checkTrafficArgs(a); err != nil {
 		return nil, err
 	}
-	envID, err := p.ready(ctx, "")
+	envID, err := ad.envs.ready(ctx, "")
 	if err != nil {
 		return nil, err
 	}
 	svc := a.ServerName
-	task, err := p.client.DescribeServerManageTask(ctx, &tcbr.DescribeServerManageTaskRequest{EnvId: envID, ServerName: svc, TaskId: latestTask})
+	task, err := ad.client.DescribeServerManageTask(ctx, &tcbr.DescribeServerManageTaskRequest{EnvId: envID, ServerName: svc, TaskId: latestTask})
 	if err != nil {
 		return nil, upstreamFailure("read the latest task of "+svc, err, svc)
 	}
 	if a.TrafficOp == "rollback" {
-		return p.rollback(ctx, envID, a, task)
+		return ad.rollback(ctx, envID, a, task)
 	}
-	return p.shiftTraffic(ctx, envID, a, task)
+	return ad.shiftTraffic(ctx, envID, a, task)
 }
 
 func checkTrafficArgs(a *ManageArgs) error {
@@ -77,7 +77,7 @@ func grayOpen(task *tcbr.DescribeServerManageTaskResponse) bool {
 	return task.IsExist && task.Task != nil && strings.EqualFold(task.Task.ReleaseType, "GRAY") && strings.EqualFold(task.Task.Status, "running")
 }
 
-func (p *Plugin) rollback(ctx context.Context, envID string, a *ManageArgs, task *tcbr.DescribeServerManageTaskResponse) (any, error) {
+func (ad *admin) rollback(ctx context.Context, envID string, a *ManageArgs, task *tcbr.DescribeServerManageTaskResponse) (any, error) {
 	svc := a.ServerName
 	if !task.IsExist || task.Task == nil || task.Task.Id == 0 {
 		return nil, &failure{What: "Nothing to roll back on " + svc, Why: "the service has no manage task",
@@ -90,11 +90,11 @@ func (p *Plugin) rollback(ctx context.Context, envID string, a *ManageArgs, task
 		out.WouldOperate = &wouldOp{TaskID: t.Id, OperateType: "go_back", VersionName: t.VersionName, PreVersionName: t.PreVersionName}
 		return out, nil
 	}
-	resp, err := p.client.OperateServerManage(ctx, &tcbr.OperateServerManageRequest{EnvId: envID, ServerName: svc, TaskId: t.Id, OperateType: "go_back"})
+	resp, err := ad.client.OperateServerManage(ctx, &tcbr.OperateServerManageRequest{EnvId: envID, ServerName: svc, TaskId: t.Id, OperateType: "go_back"})
 	if err != nil {
 		return nil, upstreamFailure("roll back "+svc, err, svc)
 	}
-	p.invalidateService(ctx, envID, svc)
+	ad.cache.invalidateService(ctx, envID, svc)
 	out.Message = fmt.Sprintf("Rolled back task %d: traffic returns to %s.", t.Id, orDash(t.PreVersionName))
 	if grayOpen(task) {
 		out.Message = fmt.Sprintf("The gray release was closed: %s keeps 100 %% and candidate %s is abandoned (kept at 0 %%).", t.PreVersionName, t.VersionName)
@@ -106,7 +106,7 @@ func (p *Plugin) rollback(ctx context.Context, envID string, a *ManageArgs, task
 }
 
 // shiftTraffic sets the split of an open gray release, or promotes its canary.
-func (p *Plugin) shiftTraffic(ctx context.Context, envID string, a *ManageArgs, task *tcbr.DescribeServerManageTaskResponse) (any, error) {
+func (ad *admin) shiftTraffic(ctx context.Context, envID string, a *ManageArgs, task *tcbr.DescribeServerManageTaskResponse) (any, error) {
 	svc := a.ServerName
 	if !grayOpen(task) {
 		state := "the service has no manage task"
@@ -119,7 +119,7 @@ func (p *Plugin) shiftTraffic(ctx context.Context, envID string, a *ManageArgs, 
 			Hint: "Deploy the new version with releaseType GRAY first (manageCloudRun deploy, with its targetPath or imageUrl); when its version is normal, set the split.",
 		}
 	}
-	stable, canary, err := p.grayVersions(ctx, envID, svc, task.Task)
+	stable, canary, err := ad.grayVersions(ctx, envID, svc, task.Task)
 	if err != nil {
 		return nil, err
 	}
@@ -129,11 +129,11 @@ func (p *Plugin) shiftTraffic(ctx context.Context, envID string, a *ManageArgs, 
 		out.DryRun, out.WouldSend = true, req
 		return out, nil
 	}
-	resp, err := p.client.ReleaseGray(ctx, req)
+	resp, err := ad.client.ReleaseGray(ctx, req)
 	if err != nil {
 		return nil, upstreamFailure(a.TrafficOp+" traffic on "+svc, err, svc)
 	}
-	p.invalidateService(ctx, envID, svc)
+	ad.cache.invalidateService(ctx, envID, svc)
 	out.RequestID = resp.RequestId
 	if a.TrafficOp == "set" {
 		out.StablePercent, out.CanaryPercent = a.StablePercent, a.CanaryPercent
@@ -148,8 +148,8 @@ func (p *Plugin) shiftTraffic(ctx context.Context, envID string, a *ManageArgs, 
 }
 
 // grayVersions reads the open release order: the stable and canary versions.
-func (p *Plugin) grayVersions(ctx context.Context, envID, svc string, t *tcbr.ServerManageTaskInfo) (string, string, error) {
-	order, err := p.client.DescribeReleaseOrder(ctx, &tcbr.DescribeReleaseOrderRequest{EnvId: envID, ServerName: svc})
+func (ad *admin) grayVersions(ctx context.Context, envID, svc string, t *tcbr.ServerManageTaskInfo) (string, string, error) {
+	order, err := ad.client.DescribeReleaseOrder(ctx, &tcbr.DescribeReleaseOrderRequest{EnvId: envID, ServerName: svc})
 	if err != nil {
 		return "", "", upstreamFailure("read the release order of "+svc, err, svc)
 	}

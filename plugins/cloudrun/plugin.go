@@ -2,17 +2,24 @@
 // manageCloudRun (writes) over a tcbr.Client, with a TTL cache for reads.
 //
 // Where things are: actions.go holds the action tables and the call
-// boundary; results.go the result and failure types; one file per action
-// group (query_*.go, manage_*.go, deploy_*.go); the serverConfig keys live in
-// the serverconfig package; MCP plumbing (confirmation, roots, progress,
-// client logs) in internal/mcpx.
+// boundary; results.go the result and failure types. Plugin (this file) is
+// the coordinator: the tables dispatch each action to a collaborator, a
+// small type holding only the dependencies it uses, in a file named after
+// it or after its action group: envResolver (env.go, tenancy.go),
+// serviceCache, serviceReads (query_list.go, query_detail.go,
+// query_deploys.go), logReader (query_logs.go), templateSource
+// (query_templates.go), deployer (manage_deploy.go, deploy_*.go), projects
+// (manage_project.go), localRuns (local_runs.go), admin (admin.go and
+// manage_config.go, manage_delete.go, manage_traffic.go, manage_env.go),
+// content (content.go), auditLog (audit.go), transfers (transfer.go),
+// workspacePaths (project.go). The serverConfig keys live in the
+// serverconfig package; MCP plumbing (confirmation, roots, progress, client
+// logs) in internal/mcpx.
 package cloudrun
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/cache"
@@ -63,43 +70,28 @@ type Deps struct {
 	CacheObserver func(cacheName string, o cache.Outcome)
 }
 
-// Plugin implements server.Plugin.
+// Plugin implements server.Plugin. It is the coordinator: the action
+// tables (actions.go) dispatch each call to the collaborator that serves it,
+// and each collaborator holds only what it uses.
 type Plugin struct {
-	cfg      *config.Config
-	client   tcbr.Client
-	log      *slog.Logger
-	clock    clock.Clock
-	http     *http.Client
-	transfer *http.Client
-	waits    waits
-
-	auditor *auditLog
-	runs    *localrun.Manager
-	confirm *mcpx.Confirmer
-	roots   *mcpx.Roots
-	caches  caches
-
+	clock     clock.Clock
 	cloudMode bool
-	// tenantEnvs: the env found for each hosted caller's account.
-	tenantEnvs *cache.Cache[string]
+	confirm   *mcpx.Confirmer
+	audit     *auditLog
 
-	envMu       sync.Mutex
-	resolvedEnv string // env found by DescribeCloudRunEnvs when none is configured
+	envs      *envResolver    // which env a call acts on (env.go, tenancy.go)
+	paths     *workspacePaths // the workspace and its roots (project.go)
+	reads     *serviceReads   // list, detail, envStatus, getDeployRecords, getManageTask
+	logs      *logReader      // build and process logs (query_logs.go)
+	templates *templateSource // the template list (query_templates.go)
+	deploys   *deployer       // deploy (manage_deploy.go, deploy_*.go)
+	projects  *projects       // init, download, createAgent (manage_project.go)
+	runs      *localRuns      // run, stop, localRuns (local_runs.go)
+	admin     *admin          // updateConfig, delete, traffic, initEnv (admin.go)
+	content   *content        // prompts, resources, completions (content.go)
 }
 
-// waits bounds the deploy's registration wait.
-type waits struct {
-	max, first time.Duration
-}
-
-// caches are the read caches.
-type caches struct {
-	lists     *cache.Cache[*listPage]
-	details   *cache.Cache[*detailData]
-	templates *cache.Cache[[]template]
-}
-
-// New builds the plugin.
+// New builds the plugin and wires its collaborators.
 func New(d Deps) *Plugin {
 	logger := d.Logger
 	if logger == nil {
@@ -114,32 +106,29 @@ func New(d Deps) *Plugin {
 	if clk == nil {
 		clk = clock.System{}
 	}
-	w := waits{max: d.MaxWait, first: d.PollInterval}
-	if w.max <= 0 {
-		w.max = 45 * time.Second
-	}
-	if w.first <= 0 {
-		w.first = 300 * time.Millisecond
-	}
+	cfg, client := d.Config, d.Client
 	confirm := mcpx.NewConfirmer(d.StateKey, logger)
+	envs := &envResolver{cfg: cfg, client: client, log: logger, tenantEnvs: cache.New[string](clk)}
+	svcCache := newServiceCache(cfg, envs, clk)
+	paths := &workspacePaths{cfg: cfg, roots: mcpx.NewRoots(confirm, logger)}
+	templates := &templateSource{cfg: cfg, http: hc, cache: cache.New[[]template](clk)}
+	transfer := &transfers{http: d.Transfer, clock: clk}
 	p := &Plugin{
-		cfg: d.Config, client: d.Client, log: logger, clock: clk, http: hc, transfer: d.Transfer, waits: w,
-		auditor: &auditLog{path: d.Config.AuditLog},
-		runs:    localrun.NewManager(d.RunLogDir, logger.With("component", "localrun")),
-		confirm: confirm,
-		roots:   mcpx.NewRoots(confirm, logger),
-		caches: caches{
-			lists:     cache.New[*listPage](clk),
-			details:   cache.New[*detailData](clk),
-			templates: cache.New[[]template](clk),
-		},
-		cloudMode:  d.CloudMode,
-		tenantEnvs: cache.New[string](clk),
+		clock: clk, cloudMode: d.CloudMode, confirm: confirm,
+		audit: &auditLog{path: cfg.AuditLog, clock: clk, log: logger},
+		envs:  envs, paths: paths, templates: templates,
+		reads: &serviceReads{cfg: cfg, client: client, cache: svcCache},
+		logs:  &logReader{client: client},
+		deploys: &deployer{client: client, envs: envs, paths: paths, cache: svcCache, transfer: transfer,
+			clock: clk, waits: newWaits(d.MaxWait, d.PollInterval)},
+		projects: &projects{client: client, envs: envs, paths: paths, templates: templates, transfer: transfer},
+		runs:     &localRuns{runs: localrun.NewManager(d.RunLogDir, logger.With("component", "localrun")), paths: paths},
+		admin:    &admin{client: client, envs: envs, cache: svcCache, clock: clk, log: logger},
 	}
+	p.content = &content{cloudMode: d.CloudMode, envs: envs, templates: templates, read: p.read}
 	if d.CacheObserver != nil {
-		p.caches.lists.Observe(func(o cache.Outcome) { d.CacheObserver("list", o) })
-		p.caches.details.Observe(func(o cache.Outcome) { d.CacheObserver("detail", o) })
-		p.caches.templates.Observe(func(o cache.Outcome) { d.CacheObserver("templates", o) })
+		svcCache.observe(d.CacheObserver)
+		templates.cache.Observe(func(o cache.Outcome) { d.CacheObserver("templates", o) })
 	}
 	return p
 }
@@ -159,50 +148,33 @@ func (p *Plugin) Instructions() string {
 func (p *Plugin) Tools() []server.Tool {
 	return []server.Tool{
 		{Tool: publish(queryTool(), QueryActions(), p.OfferedQueryActions(), ""), Handler: p.handleQuery, ReadOnly: true},
-		{Tool: publish(manageTool(), ManageActions(), p.OfferedManageActions(), cloudDeployNote), Handler: p.handleManage, ReadOnly: false, Refused: p.auditRefused},
+		{Tool: publish(manageTool(), ManageActions(), p.OfferedManageActions(), cloudDeployNote), Handler: p.handleManage, ReadOnly: false, Refused: p.audit.refused},
 	}
 }
 
 // Notifications implements server.NotificationPlugin.
 func (p *Plugin) Notifications() map[string]mcpserver.NotificationHandlerFunc {
 	return map[string]mcpserver.NotificationHandlerFunc{
-		mcp.MethodNotificationRootsListChanged: p.roots.OnChanged,
+		mcp.MethodNotificationRootsListChanged: p.paths.roots.OnChanged,
 	}
 }
 
+// Prompts implements server.ContentPlugin.
+func (p *Plugin) Prompts() []server.Prompt { return p.content.prompts() }
+
+// Resources implements server.ContentPlugin.
+func (p *Plugin) Resources() []server.Resource { return p.content.resources() }
+
+// ResourceTemplates implements server.ContentPlugin.
+func (p *Plugin) ResourceTemplates() []server.ResourceTemplate { return p.content.resourceTemplates() }
+
 // Close stops every local run; the server calls it on exit.
 func (p *Plugin) Close() error {
-	return p.runs.Close()
+	return p.runs.close()
 }
 
 var (
 	_ server.Plugin             = (*Plugin)(nil)
 	_ server.NotificationPlugin = (*Plugin)(nil)
+	_ server.ContentPlugin      = (*Plugin)(nil)
 )
-
-// cacheKey scopes a key by region, env and the caller's identity (tenancy.go).
-func (p *Plugin) cacheKey(ctx context.Context, envID string, parts ...string) string {
-	return cache.Key(p.cfg.Region, envID, p.identity(ctx), parts...)
-}
-
-// invalidateService drops what a write to one service makes stale: every
-// list page of the env and that service's detail. Entries other callers
-// keep of the same env expire with their TTL: a write by one caller never
-// reaches into another's cache.
-func (p *Plugin) invalidateService(ctx context.Context, envID, serverName string) {
-	p.invalidateLists(ctx, envID)
-	p.caches.details.Delete(p.cacheKey(ctx, envID, "detail", serverName))
-}
-
-// invalidateLists drops every cached list page of the env.
-func (p *Plugin) invalidateLists(ctx context.Context, envID string) {
-	p.caches.lists.DeletePrefix(cache.ScopePrefix(p.cfg.Region, envID, p.identity(ctx), "list"))
-}
-
-// configuredWorkspace is the workspace when the client offers no roots.
-func (p *Plugin) configuredWorkspace() string {
-	if p.cfg.Workspace == "" {
-		return "."
-	}
-	return p.cfg.Workspace
-}

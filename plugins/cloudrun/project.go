@@ -14,34 +14,57 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/config"
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/mcpx"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/safefs"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/workspace"
 	"github.com/cloudbase-mcp/cloudbase-mcp/plugins/cloudrun/serverconfig"
+	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // A project directory is located once, confined to the workspace, and then
 // only reached through the workspace's *os.Root (see internal/safefs): no
 // symlink, whenever it appears, leads a read or a write outside.
 
-type rootsKey struct{}
-
-// withRoots carries the call's workspace roots.
-func withRoots(ctx context.Context, paths []string) context.Context {
-	return context.WithValue(ctx, rootsKey{}, paths)
+// workspacePaths confines the paths a call names to the workspace: the
+// client's roots when it offers them, else the configured workspace.
+type workspacePaths struct {
+	cfg   *config.Config // Workspace
+	roots *mcpx.Roots
 }
 
-// workspaceRootsOf is the client's roots when the call resolved them,
-// else the configured workspace.
-func (p *Plugin) workspaceRootsOf(ctx context.Context) []string {
+type rootsKey struct{}
+
+// resolve asks the client for its roots (once per change) and carries them
+// in the call's context.
+func (wp *workspacePaths) resolve(ctx context.Context, req mcp.CallToolRequest) (context.Context, error) {
+	roots, err := wp.roots.Workspace(ctx, req, wp.configured())
+	if err != nil {
+		return nil, err
+	}
+	return context.WithValue(ctx, rootsKey{}, roots), nil
+}
+
+// configured is the workspace when the client offers no roots.
+func (wp *workspacePaths) configured() string {
+	if wp.cfg.Workspace == "" {
+		return "."
+	}
+	return wp.cfg.Workspace
+}
+
+// rootsOf is the client's roots when the call resolved them, else the
+// configured workspace.
+func (wp *workspacePaths) rootsOf(ctx context.Context) []string {
 	if roots, _ := ctx.Value(rootsKey{}).([]string); len(roots) > 0 {
 		return roots
 	}
-	return []string{p.configuredWorkspace()}
+	return []string{wp.configured()}
 }
 
 // locate confines a targetPath to the workspace.
-func (p *Plugin) locate(ctx context.Context, target string) (workspace.Path, error) {
-	roots := p.workspaceRootsOf(ctx)
+func (wp *workspacePaths) locate(ctx context.Context, target string) (workspace.Path, error) {
+	roots := wp.rootsOf(ctx)
 	loc, err := workspace.Locate(roots, target)
 	if err != nil {
 		return workspace.Path{}, invalid("targetPath "+target+": "+err.Error(),
@@ -52,24 +75,24 @@ func (p *Plugin) locate(ctx context.Context, target string) (workspace.Path, err
 
 // projectDir locates <targetPath or the workspace root>/<serverName>, with
 // the symlinks of the joined path resolved too.
-func (p *Plugin) projectDir(ctx context.Context, target, name string) (workspace.Path, error) {
+func (wp *workspacePaths) projectDir(ctx context.Context, target, name string) (workspace.Path, error) {
 	if target == "" {
 		target = "."
 	}
-	base, err := p.locate(ctx, target)
+	base, err := wp.locate(ctx, target)
 	if err != nil {
 		return workspace.Path{}, err
 	}
-	return p.locate(ctx, filepath.Join(base.Abs(), name))
+	return wp.locate(ctx, filepath.Join(base.Abs(), name))
 }
 
 // serviceDir is targetPath when given, else <workspace root>/<serverName>:
 // the directory download writes and run starts from.
-func (p *Plugin) serviceDir(ctx context.Context, target, name string) (workspace.Path, error) {
+func (wp *workspacePaths) serviceDir(ctx context.Context, target, name string) (workspace.Path, error) {
 	if target != "" {
-		return p.locate(ctx, target)
+		return wp.locate(ctx, target)
 	}
-	return p.projectDir(ctx, "", name)
+	return wp.projectDir(ctx, "", name)
 }
 
 // refuseWorkspaceRoot: init, download and createAgent replace their target

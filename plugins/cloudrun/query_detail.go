@@ -41,11 +41,11 @@ type detailResult struct {
 	DeployRecordsWarning string            `json:"deployRecordsWarning,omitempty"`
 }
 
-func (p *Plugin) queryDetail(ctx context.Context, envID string, a *QueryArgs) (any, error) {
+func (sr *serviceReads) detail(ctx context.Context, envID string, a *QueryArgs) (any, error) {
 	name := a.service()
-	d, outcome, err := p.caches.details.GetOrLoad(ctx, p.cacheKey(ctx, envID, "detail", name), p.cfg.CacheTTL.Detail, a.Refresh,
+	d, outcome, err := sr.cache.details.GetOrLoad(ctx, sr.cache.key(ctx, envID, "detail", name), sr.cfg.CacheTTL.Detail, a.Refresh,
 		func(ctx context.Context) (*detailData, bool, error) {
-			d, err := p.fetchDetail(ctx, envID, name)
+			d, err := fetchDetail(ctx, sr.client, envID, name)
 			if err != nil {
 				return nil, false, err
 			}
@@ -69,13 +69,14 @@ func (p *Plugin) queryDetail(ctx context.Context, envID string, a *QueryArgs) (a
 	return out, nil
 }
 
-func (p *Plugin) fetchDetail(ctx context.Context, envID, name string) (*detailData, error) {
-	resp, err := p.client.DescribeCloudRunServerDetail(ctx, &tcbr.DescribeCloudRunServerDetailRequest{EnvId: envID, ServerName: name})
+// fetchDetail reads a service and, best effort, its newest deploy record.
+func fetchDetail(ctx context.Context, client tcbr.Client, envID, name string) (*detailData, error) {
+	resp, err := client.DescribeCloudRunServerDetail(ctx, &tcbr.DescribeCloudRunServerDetailRequest{EnvId: envID, ServerName: name})
 	if err != nil {
 		return nil, err
 	}
 	d := &detailData{Detail: resp}
-	recs, err := p.records(ctx, envID, name)
+	recs, err := readRecords(ctx, client, envID, name)
 	if err != nil {
 		// The service itself was read; records are a best-effort extra.
 		d.RecordsErr = err.Error()
@@ -87,9 +88,9 @@ func (p *Plugin) fetchDetail(ctx context.Context, envID, name string) (*detailDa
 	return d, nil
 }
 
-// records reads a service's deploy records, newest first.
-func (p *Plugin) records(ctx context.Context, envID, svc string) ([]tcbr.DeployRecord, error) {
-	resp, err := p.client.DescribeCloudRunDeployRecord(ctx, &tcbr.DescribeCloudRunDeployRecordRequest{EnvId: envID, ServerName: svc})
+// readRecords reads a service's deploy records, newest first.
+func readRecords(ctx context.Context, client tcbr.Client, envID, svc string) ([]tcbr.DeployRecord, error) {
+	resp, err := client.DescribeCloudRunDeployRecord(ctx, &tcbr.DescribeCloudRunDeployRecordRequest{EnvId: envID, ServerName: svc})
 	if err != nil {
 		return nil, err
 	}

@@ -6,8 +6,18 @@ import (
 	"strings"
 
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/cache"
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/config"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tcbr"
 )
+
+// serviceReads answers the reads of services: list and detail (through the
+// service cache), envStatus, and the deploy records and tasks
+// (query_deploys.go).
+type serviceReads struct {
+	cfg    *config.Config // CacheTTL
+	client tcbr.Client
+	cache  *serviceCache
+}
 
 type serviceSummary struct {
 	Name        string   `json:"name"`
@@ -39,7 +49,7 @@ type listResult struct {
 // assembled from several upstream pages.
 const upstreamMaxPageSize = 30
 
-func (p *Plugin) queryList(ctx context.Context, envID string, a *QueryArgs) (any, error) {
+func (sr *serviceReads) list(ctx context.Context, envID string, a *QueryArgs) (any, error) {
 	pageSize, pageNum := 10, 1
 	if a.PageSize != nil {
 		pageSize = *a.PageSize
@@ -47,10 +57,10 @@ func (p *Plugin) queryList(ctx context.Context, envID string, a *QueryArgs) (any
 	if a.PageNum != nil {
 		pageNum = *a.PageNum
 	}
-	key := p.cacheKey(ctx, envID, "list", fmt.Sprint(pageSize), fmt.Sprint(pageNum), a.ServerType, a.ServerName)
-	page, outcome, err := p.caches.lists.GetOrLoad(ctx, key, p.cfg.CacheTTL.List, a.Refresh,
+	key := sr.cache.key(ctx, envID, "list", fmt.Sprint(pageSize), fmt.Sprint(pageNum), a.ServerType, a.ServerName)
+	page, outcome, err := sr.cache.lists.GetOrLoad(ctx, key, sr.cfg.CacheTTL.List, a.Refresh,
 		func(ctx context.Context) (*listPage, bool, error) {
-			pg, err := p.fetchList(ctx, envID, pageSize, pageNum, a.ServerName, a.ServerType)
+			pg, err := sr.fetchList(ctx, envID, pageSize, pageNum, a.ServerName, a.ServerType)
 			return pg, true, err
 		})
 	if err != nil {
@@ -65,9 +75,9 @@ func (p *Plugin) queryList(ctx context.Context, envID string, a *QueryArgs) (any
 	return out, nil
 }
 
-func (p *Plugin) fetchList(ctx context.Context, envID string, pageSize, pageNum int, name, typ string) (*listPage, error) {
+func (sr *serviceReads) fetchList(ctx context.Context, envID string, pageSize, pageNum int, name, typ string) (*listPage, error) {
 	call := func(size, num int) (*tcbr.DescribeCloudRunServersResponse, error) {
-		return p.client.DescribeCloudRunServers(ctx, &tcbr.DescribeCloudRunServersRequest{
+		return sr.client.DescribeCloudRunServers(ctx, &tcbr.DescribeCloudRunServersRequest{
 			EnvId: envID, PageSize: int64(size), PageNum: int64(num), ServerName: name, ServerType: typ,
 		})
 	}
@@ -131,8 +141,8 @@ type envStatusResult struct {
 	NextStep    *NextStep `json:"nextStep,omitempty"`
 }
 
-func (p *Plugin) queryEnvStatus(ctx context.Context, envID string, _ *QueryArgs) (any, error) {
-	resp, err := p.client.DescribeEnvBaseInfo(ctx, &tcbr.DescribeEnvBaseInfoRequest{EnvId: envID})
+func (sr *serviceReads) envStatus(ctx context.Context, envID string, _ *QueryArgs) (any, error) {
+	resp, err := sr.client.DescribeEnvBaseInfo(ctx, &tcbr.DescribeEnvBaseInfoRequest{EnvId: envID})
 	if err != nil {
 		return nil, upstreamFailure("read the env status of "+envID, err, "")
 	}

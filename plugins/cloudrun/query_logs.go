@@ -8,48 +8,17 @@ import (
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tcbr"
 )
 
+// logReader reads build and process logs, a page at a time.
+type logReader struct {
+	client tcbr.Client
+}
+
 // logByteBudget caps the log text one result carries; the tail is kept
 // because that is where builds and crashes say what went wrong.
 const logByteBudget = 24 << 10
 
 // maxBuildLogPages bounds the Offset paging of one getDeployLog call.
 const maxBuildLogPages = 50
-
-func noRecords(svc string) error {
-	return &failure{
-		What:     "No deploy records for " + svc,
-		Why:      "the service has never been deployed, or its first deploy is still registering",
-		NextStep: queryStep("detail", "check the service state", Args{DetailServerName: svc}),
-	}
-}
-
-// --- getDeployRecords
-
-type recordsResult struct {
-	EnvID        string             `json:"envId"`
-	ServerName   string             `json:"serverName"`
-	Records      []deployRecordView `json:"records"`
-	Total        int                `json:"total"`
-	LatestDeploy *deployRecordView  `json:"latestDeploy,omitempty"`
-	NextStep     *NextStep          `json:"nextStep,omitempty"`
-}
-
-func (p *Plugin) queryDeployRecords(ctx context.Context, envID string, a *QueryArgs) (any, error) {
-	svc := a.service()
-	recs, err := p.records(ctx, envID, svc)
-	if err != nil {
-		return nil, upstreamFailure("read the deploy records of "+svc, err, svc)
-	}
-	out := &recordsResult{EnvID: envID, ServerName: svc, Records: make([]deployRecordView, 0, len(recs)), Total: len(recs)}
-	for _, r := range recs {
-		out.Records = append(out.Records, viewRecord(r))
-	}
-	if len(recs) > 0 {
-		out.LatestDeploy = &out.Records[0]
-		out.NextStep = deployFollowUp(svc, recs[0])
-	}
-	return out, nil
-}
 
 // --- log pages
 
@@ -152,16 +121,16 @@ type noBuildResult struct {
 	NextStep   *NextStep `json:"nextStep"`
 }
 
-func (p *Plugin) queryDeployLog(ctx context.Context, envID string, a *QueryArgs) (any, error) {
+func (lr *logReader) deployLog(ctx context.Context, envID string, a *QueryArgs) (any, error) {
 	svc := a.service()
-	buildID, latest, err := p.buildToRead(ctx, envID, svc, a.BuildID)
+	buildID, latest, err := lr.buildToRead(ctx, envID, svc, a.BuildID)
 	if err != nil {
 		return nil, err
 	}
 	if buildID == 0 {
 		return noBuild(envID, svc, latest), nil
 	}
-	text, last, err := p.readBuildLog(ctx, envID, svc, buildID)
+	text, last, err := lr.readBuildLog(ctx, envID, svc, buildID)
 	if err != nil {
 		return nil, err
 	}
@@ -186,11 +155,11 @@ func (p *Plugin) queryDeployLog(ctx context.Context, envID string, a *QueryArgs)
 }
 
 // buildToRead is the requested build, or the newest record's.
-func (p *Plugin) buildToRead(ctx context.Context, envID, svc string, requested *int64) (int64, *tcbr.DeployRecord, error) {
+func (lr *logReader) buildToRead(ctx context.Context, envID, svc string, requested *int64) (int64, *tcbr.DeployRecord, error) {
 	if requested != nil && *requested > 0 {
 		return *requested, nil, nil
 	}
-	recs, err := p.records(ctx, envID, svc)
+	recs, err := readRecords(ctx, lr.client, envID, svc)
 	if err != nil {
 		return 0, nil, upstreamFailure("find the newest build of "+svc, err, svc)
 	}
@@ -222,12 +191,12 @@ func noBuild(envID, svc string, latest *tcbr.DeployRecord) *noBuildResult {
 
 // readBuildLog pages through a build log with Offset until the platform has
 // nothing more for now.
-func (p *Plugin) readBuildLog(ctx context.Context, envID, svc string, buildID int64) (string, tcbr.BuildLog, error) {
+func (lr *logReader) readBuildLog(ctx context.Context, envID, svc string, buildID int64) (string, tcbr.BuildLog, error) {
 	var text strings.Builder
 	var last tcbr.BuildLog
 	offset := int64(0)
 	for range maxBuildLogPages {
-		resp, err := p.client.DescribeCloudRunBuildLog(ctx, &tcbr.DescribeCloudRunBuildLogRequest{
+		resp, err := lr.client.DescribeCloudRunBuildLog(ctx, &tcbr.DescribeCloudRunBuildLogRequest{
 			EnvId: envID, ServerName: svc, BuildId: buildID, Offset: offset,
 		})
 		if err != nil {
@@ -276,13 +245,13 @@ type processLogResult struct {
 	NextStep *NextStep `json:"nextStep,omitempty"`
 }
 
-func (p *Plugin) queryProcessLog(ctx context.Context, envID string, a *QueryArgs) (any, error) {
+func (lr *logReader) processLog(ctx context.Context, envID string, a *QueryArgs) (any, error) {
 	svc := a.service()
-	rec, err := p.runToRead(ctx, envID, svc, a.RunID)
+	rec, err := lr.runToRead(ctx, envID, svc, a.RunID)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := p.client.DescribeCloudRunProcessLog(ctx, &tcbr.DescribeCloudRunProcessLogRequest{EnvId: envID, RunId: rec.RunId})
+	resp, err := lr.client.DescribeCloudRunProcessLog(ctx, &tcbr.DescribeCloudRunProcessLogRequest{EnvId: envID, RunId: rec.RunId})
 	if err != nil {
 		return nil, upstreamFailure(fmt.Sprintf("read process log %s of %s", rec.RunId, svc), err, svc)
 	}
@@ -306,8 +275,8 @@ func (p *Plugin) queryProcessLog(ctx context.Context, envID string, a *QueryArgs
 
 // runToRead is the deploy record of the requested run, or the newest one.
 // A run the records do not list is still read (without a status).
-func (p *Plugin) runToRead(ctx context.Context, envID, svc, runID string) (tcbr.DeployRecord, error) {
-	recs, err := p.records(ctx, envID, svc)
+func (lr *logReader) runToRead(ctx context.Context, envID, svc, runID string) (tcbr.DeployRecord, error) {
+	recs, err := readRecords(ctx, lr.client, envID, svc)
 	if err != nil {
 		if runID != "" {
 			return tcbr.DeployRecord{RunId: runID}, nil
@@ -334,113 +303,3 @@ func (p *Plugin) runToRead(ctx context.Context, envID, svc, runID string) (tcbr.
 	}
 	return recs[0], nil
 }
-
-// --- getManageTask
-
-type taskStepView struct {
-	Name       string `json:"name"`
-	Status     string `json:"status"`
-	StartTime  string `json:"startTime"`
-	EndTime    string `json:"endTime"`
-	CostTime   int64  `json:"costTime"`
-	FailReason string `json:"failReason"`
-}
-
-type taskView struct {
-	ID             int64          `json:"id"`
-	ChangeType     string         `json:"changeType"`
-	ReleaseType    string         `json:"releaseType"`
-	DeployType     string         `json:"deployType"`
-	Status         string         `json:"status"`
-	Steps          []taskStepView `json:"steps"`
-	FailReason     string         `json:"failReason"`
-	VersionName    string         `json:"versionName"`
-	PreVersionName string         `json:"preVersionName"`
-	ReleaseID      int64          `json:"releaseId"`
-	CreateTime     string         `json:"createTime"`
-}
-
-type taskResult struct {
-	EnvID          string            `json:"envId"`
-	ServerName     string            `json:"serverName"`
-	Task           *taskView         `json:"task,omitempty"`
-	LatestDeploy   *deployRecordView `json:"latestDeploy,omitempty"`
-	TaskQueryError string            `json:"taskQueryError,omitempty"`
-	Message        string            `json:"message,omitempty"`
-	NextStep       *NextStep         `json:"nextStep,omitempty"`
-}
-
-func (p *Plugin) queryManageTask(ctx context.Context, envID string, a *QueryArgs) (any, error) {
-	svc := a.service()
-	out := &taskResult{EnvID: envID, ServerName: svc}
-	resp, taskErr := p.client.DescribeServerManageTask(ctx, &tcbr.DescribeServerManageTaskRequest{EnvId: envID, ServerName: svc, TaskId: latestTask})
-	recs, recErr := p.records(ctx, envID, svc)
-	switch {
-	case taskErr != nil && recErr != nil:
-		return nil, upstreamFailure("read the latest task of "+svc, taskErr, svc)
-	case taskErr != nil:
-		// The deploy records still answer; report the task failure beside them.
-		out.TaskQueryError = describeFailure("read the latest task of "+svc, taskErr, svc).text()
-	case resp.IsExist && resp.Task != nil:
-		out.Task = viewTask(resp.Task)
-	default:
-		out.Message = "The service has no manage task."
-	}
-	var latest *tcbr.DeployRecord
-	if recErr == nil && len(recs) > 0 {
-		latest = &recs[0]
-		v := viewRecord(recs[0])
-		out.LatestDeploy = &v
-	}
-	if out.Task != nil {
-		out.Message, out.NextStep = taskFollowUp(svc, resp.Task, latest)
-	}
-	if out.NextStep == nil && latest != nil {
-		out.NextStep = deployFollowUp(svc, *latest)
-	}
-	return out, nil
-}
-
-func viewTask(t *tcbr.ServerManageTaskInfo) *taskView {
-	steps := make([]taskStepView, 0, len(t.Steps))
-	for _, s := range t.Steps {
-		steps = append(steps, taskStepView{s.Name, s.Status, s.StartTime, s.EndTime, int64(s.CostTime), s.FailReason})
-	}
-	return &taskView{ID: t.Id, ChangeType: t.ChangeType, ReleaseType: t.ReleaseType, DeployType: t.DeployType,
-		Status: t.Status, Steps: steps, FailReason: t.FailReason, VersionName: t.VersionName,
-		PreVersionName: t.PreVersionName, ReleaseID: t.ReleaseId, CreateTime: t.CreateTime}
-}
-
-// taskFollowUp says what the task means now, given the newest deploy
-// record, and what to call next; never something the state contradicts.
-func taskFollowUp(svc string, t *tcbr.ServerManageTaskInfo, latest *tcbr.DeployRecord) (string, *NextStep) {
-	running := strings.EqualFold(t.Status, "running") || strings.EqualFold(t.Status, "todo")
-	gray := strings.EqualFold(t.ReleaseType, "GRAY") && running
-	switch {
-	case gray && latest != nil && inProgress(latest.Status):
-		return "A gray release is open, and its new version is still " + strings.ToLower(latest.Status) + ": traffic can be shifted once it is normal.",
-			deployFollowUp(svc, *latest)
-	case gray && latest != nil && failed(latest.Status):
-		return "A gray release is open, and its new version failed (" + latest.Status + "): roll it back.",
-			manageStep("traffic", "close the gray release; the stable version keeps all traffic", Args{ServerName: svc, TrafficOp: "rollback"})
-	case gray:
-		return "A gray release is open: set the traffic split (manageCloudRun traffic set), promote the canary, or roll back.", nil
-	case running:
-		return "A task is running; new deploys and config changes wait until it ends.",
-			queryStep("getManageTask", "check again in a few seconds", Args{DetailServerName: svc})
-	case strings.EqualFold(t.Status, "failed"):
-		return "The latest task failed" + failReason(t) + ".", nil
-	}
-	return "", nil
-}
-
-func failReason(t *tcbr.ServerManageTaskInfo) string {
-	if t.FailReason == "" {
-		return ""
-	}
-	return ": " + t.FailReason
-}
-
-// latestTask is the TaskId that asks DescribeServerManageTask for the
-// service's newest task.
-const latestTask = 0

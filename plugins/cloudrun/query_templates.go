@@ -9,9 +9,17 @@ import (
 	"slices"
 
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/cache"
-	"github.com/cloudbase-mcp/cloudbase-mcp/internal/localrun"
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/config"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/templates"
 )
+
+// templateSource is the template list: the remote one (cached), else the
+// templates built into this binary.
+type templateSource struct {
+	cfg   *config.Config // TemplatesURL, CacheTTL
+	http  *http.Client
+	cache *cache.Cache[[]template]
+}
 
 // template is one CloudRun template as the agent sees it.
 type template struct {
@@ -34,8 +42,8 @@ type templatesResult struct {
 	Notice    string     `json:"notice,omitempty"`
 }
 
-func (p *Plugin) queryTemplates(ctx context.Context, _ string, a *QueryArgs) (any, error) {
-	list, outcome, err := p.remoteTemplates(ctx, a.Refresh)
+func (ts *templateSource) query(ctx context.Context, _ string, a *QueryArgs) (any, error) {
+	list, outcome, err := ts.remote(ctx, a.Refresh)
 	if err != nil {
 		// Offline or the list is down: the templates built into this binary
 		// still let the agent start a project.
@@ -46,12 +54,12 @@ func (p *Plugin) queryTemplates(ctx context.Context, _ string, a *QueryArgs) (an
 	return &templatesResult{Templates: list, Source: "remote", FromCache: outcome == cache.Hit}, nil
 }
 
-// remoteTemplates is the cached remote template list.
-func (p *Plugin) remoteTemplates(ctx context.Context, refresh bool) ([]template, cache.Outcome, error) {
-	url := p.cfg.TemplatesURL
-	return p.caches.templates.GetOrLoad(ctx, "templates|"+url, p.cfg.CacheTTL.Templates, refresh,
+// remote is the cached remote template list.
+func (ts *templateSource) remote(ctx context.Context, refresh bool) ([]template, cache.Outcome, error) {
+	url := ts.cfg.TemplatesURL
+	return ts.cache.GetOrLoad(ctx, "templates|"+url, ts.cfg.CacheTTL.Templates, refresh,
 		func(ctx context.Context) ([]template, bool, error) {
-			l, err := p.fetchTemplates(ctx, url)
+			l, err := ts.fetch(ctx, url)
 			return l, true, err
 		})
 }
@@ -65,14 +73,14 @@ func embeddedTemplates() []template {
 	return out
 }
 
-// fetchTemplates POSTs to the list endpoint (no body, no auth, as the
+// fetch POSTs to the list endpoint (no body, no auth, as the
 // reference does) and keeps the CloudRun items.
-func (p *Plugin) fetchTemplates(ctx context.Context, url string) ([]template, error) {
+func (ts *templateSource) fetch(ctx context.Context, url string) ([]template, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("bad template list URL %q: %w", url, err)
 	}
-	resp, err := p.http.Do(req)
+	resp, err := ts.http.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("template list unreachable: %w", err)
 	}
@@ -103,14 +111,4 @@ func (p *Plugin) fetchTemplates(ctx context.Context, url string) ([]template, er
 		})
 	}
 	return out, nil
-}
-
-// --- localRuns
-
-type localRunsResult struct {
-	Runs []localrun.Info `json:"runs"`
-}
-
-func (p *Plugin) queryLocalRuns(context.Context, string, *QueryArgs) (any, error) {
-	return &localRunsResult{Runs: nonNil(p.runs.List())}, nil
 }

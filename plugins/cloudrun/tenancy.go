@@ -22,20 +22,20 @@ const tenantEnvTTL = 10 * time.Minute
 // identity scopes cache keys by the keys that sign the caller's calls: the
 // caller's opaque identity when it brings its own, else the server's
 // SecretId. It is hashed again in the key, and never holds a secret.
-func (p *Plugin) identity(ctx context.Context) string {
+func (e *envResolver) identity(ctx context.Context) string {
 	if t, ok := tenant.From(ctx); ok && t.OwnCredentials() {
 		return t.ID
 	}
-	return p.cfg.Credentials.SecretID
+	return e.cfg.Credentials.SecretID
 }
 
 // canSign reports whether the caller's calls can be signed: with its own
 // keys, or with the server's.
-func (p *Plugin) canSign(ctx context.Context) bool {
+func (e *envResolver) canSign(ctx context.Context) bool {
 	if t, ok := tenant.From(ctx); ok && t.OwnCredentials() {
 		return true
 	}
-	return p.cfg.Sandbox || p.cfg.Credentials.Available()
+	return e.cfg.Sandbox || e.cfg.Credentials.Available()
 }
 
 // tenantEnv is the env of a caller that decides its own: override (an
@@ -43,7 +43,7 @@ func (p *Plugin) canSign(ctx context.Context) bool {
 // or, for a caller with keys of its own, the only env of its account (found
 // once per caller and kept for tenantEnvTTL). ok is false when the server's
 // configuration decides.
-func (p *Plugin) tenantEnv(ctx context.Context, override string) (env string, ok bool, err error) {
+func (e *envResolver) tenantEnv(ctx context.Context, override string) (env string, ok bool, err error) {
 	t, found := tenant.From(ctx)
 	switch {
 	case !found:
@@ -62,8 +62,8 @@ func (p *Plugin) tenantEnv(ctx context.Context, override string) (env string, ok
 	case !t.OwnCredentials():
 		return "", false, nil // the server's account: its env applies
 	}
-	env, _, err = p.tenantEnvs.GetOrLoad(ctx, t.ID, tenantEnvTTL, false, func(ctx context.Context) (string, bool, error) {
-		env, err := p.onlyEnv(ctx, "no env_id was given", "Add ?env_id=<your env id> to the server URL, or pass envId.")
+	env, _, err = e.tenantEnvs.GetOrLoad(ctx, t.ID, tenantEnvTTL, false, func(ctx context.Context) (string, bool, error) {
+		env, err := e.onlyEnv(ctx, "no env_id was given", "Add ?env_id=<your env id> to the server URL, or pass envId.")
 		return env, err == nil, err
 	})
 	return env, true, err

@@ -33,7 +33,7 @@ func TestDeployVpcInfoCreateType(t *testing.T) {
 			got, err := json.Marshal(h.lastBody(t, "CreateCloudRunServer")["VpcInfo"])
 			require.NoError(t, err)
 			assert.JSONEq(t, tc.want, string(got))
-			d, err := h.plugin.client.DescribeCloudRunServerDetail(context.Background(),
+			d, err := h.plugin.reads.client.DescribeCloudRunServerDetail(context.Background(),
 				&tcbr.DescribeCloudRunServerDetailRequest{EnvId: demoEnv, ServerName: tc.svc})
 			require.NoError(t, err)
 			require.NotNil(t, d.ServerConfig.VpcConf)

@@ -8,12 +8,20 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
+// call is one manageCloudRun call as its action sees it.
+type call struct {
+	req      mcp.CallToolRequest
+	args     *ManageArgs
+	progress *mcpx.Progress
+	confirm  *mcpx.Confirmer // asks the user about this call (askUser)
+}
+
 // askUser asks the user, through the client, to confirm q. nil means go on:
 // the user said yes. Otherwise the error ends the call: the user declined,
 // the client is being asked (input_required), or the client cannot ask and
 // withoutClient says how to consent instead (force: true).
-func (p *Plugin) askUser(ctx context.Context, c *call, q mcpx.Question, withoutClient error) error {
-	err := p.confirm.Confirm(ctx, c.req, q)
+func (c *call) askUser(ctx context.Context, q mcpx.Question, withoutClient error) error {
+	err := c.confirm.Confirm(ctx, c.req, q)
 	var declined *mcpx.Declined
 	switch {
 	case err == nil:

@@ -8,6 +8,13 @@ import (
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/localrun"
 )
 
+// localRuns starts and stops services on this machine (function or
+// container mode) and lists what runs.
+type localRuns struct {
+	runs  *localrun.Manager
+	paths *workspacePaths
+}
+
 type runResult struct {
 	Run            localrun.Info `json:"run"`
 	AlreadyRunning bool          `json:"alreadyRunning"`
@@ -15,11 +22,10 @@ type runResult struct {
 	NextStep       *NextStep     `json:"nextStep"`
 }
 
-// manageRun starts a function-mode service locally and waits until its port
-// answers.
-func (p *Plugin) manageRun(ctx context.Context, c *call) (any, error) {
+// run starts a service locally and waits until its port answers.
+func (rs *localRuns) run(ctx context.Context, c *call) (any, error) {
 	a := c.args
-	loc, err := p.serviceDir(ctx, a.TargetPath, a.ServerName)
+	loc, err := rs.paths.serviceDir(ctx, a.TargetPath, a.ServerName)
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +41,7 @@ func (p *Plugin) manageRun(ctx context.Context, c *call) (any, error) {
 		}
 		o.AgentID = ro.AgentID
 	}
-	info, err := p.runs.Start(ctx, o)
+	info, err := rs.runs.Start(ctx, o)
 	stop := manageStep("stop", "stop it when done", Args{ServerName: a.ServerName})
 	switch {
 	case errors.Is(err, localrun.ErrAlreadyRunning):
@@ -87,11 +93,24 @@ type stopResult struct {
 	Message string        `json:"message"`
 }
 
-func (p *Plugin) manageStop(ctx context.Context, c *call) (any, error) {
-	info, err := p.runs.Stop(ctx, c.args.ServerName)
+func (rs *localRuns) stop(ctx context.Context, c *call) (any, error) {
+	info, err := rs.runs.Stop(ctx, c.args.ServerName)
 	if err != nil {
 		return nil, &failure{What: "Could not stop " + c.args.ServerName, Why: err.Error(),
 			NextStep: queryStep("localRuns", "see what runs locally", Args{})}
 	}
 	return &stopResult{Run: info, Stopped: true, Message: c.args.ServerName + " was stopped."}, nil
 }
+
+// --- localRuns
+
+type localRunsResult struct {
+	Runs []localrun.Info `json:"runs"`
+}
+
+func (rs *localRuns) list(context.Context, string, *QueryArgs) (any, error) {
+	return &localRunsResult{Runs: nonNil(rs.runs.List())}, nil
+}
+
+// close stops every local run.
+func (rs *localRuns) close() error { return rs.runs.Close() }
