@@ -72,7 +72,7 @@ func serveStdio(ctx context.Context, cfg *config.Config, logger *slog.Logger) er
 	done := make(chan error, 1)
 	go func() { done <- stdio.Listen(ctx, guard, guard.Stdout()) }()
 
-	err = awaitShutdown(ctx, guard.EOF(), done, cleanup, logger)
+	err = awaitShutdown(ctx, guard.EOF(), done, cleanup, shutdownGrace, logger)
 	logger.Info("server stopped")
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
@@ -82,8 +82,9 @@ func serveStdio(ctx context.Context, cfg *config.Config, logger *slog.Logger) er
 
 // awaitShutdown waits until the transport stops, stdin ends (eof) or ctx is
 // cancelled, then runs cleanup alongside the calls still winding down, giving
-// both shutdownGrace in all. It returns what Listen returned, if it did.
-func awaitShutdown(ctx context.Context, eof <-chan struct{}, done <-chan error, cleanup func(), logger *slog.Logger) error {
+// both grace in all. It returns what Listen returned, if it did; a cleanup
+// still running at the deadline finishes on its own.
+func awaitShutdown(ctx context.Context, eof <-chan struct{}, done <-chan error, cleanup func(), grace time.Duration, logger *slog.Logger) error {
 	var err error
 	listening := true
 	select {
@@ -94,9 +95,12 @@ func awaitShutdown(ctx context.Context, eof <-chan struct{}, done <-chan error, 
 	}
 	// Local runs stop while in-flight calls wind down, not after them: the
 	// whole shutdown fits in shutdownGrace.
-	cleaned := make(chan struct{})
-	go func() { cleanup(); close(cleaned) }()
-	deadline := time.After(shutdownGrace)
+	// The goroutine closes its own channel: the loop below may drop its
+	// reference (cleaned = nil) at the deadline while cleanup still runs.
+	finished := make(chan struct{})
+	go func() { cleanup(); close(finished) }()
+	var cleaned <-chan struct{} = finished
+	deadline := time.After(grace)
 	for listening || cleaned != nil {
 		select {
 		case err = <-done:

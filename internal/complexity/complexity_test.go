@@ -29,30 +29,6 @@ const modulePath = "github.com/cloudbase-mcp/cloudbase-mcp"
 // skipDirs are never walked: dependencies, fixtures, build output, git.
 var skipDirs = map[string]bool{"node_modules": true, "testdata": true, "dist": true, ".git": true, "vendor": true}
 
-// pendingSplit is TEMPORARY. It lists the functions over the limit in cmd/,
-// bench/, tools/ and conformance/ that branch issue-12b is splitting, as
-// "file (as from the module root) function (as gocyclo names it)". Empty it
-// when issue-12b is merged. Only those four trees may be listed, and an
-// entry that is no longer over the limit fails the test, so the list
-// cannot outlive its purpose.
-var pendingSplit = map[string]bool{
-	"bench/compare/deploy.go measureDeploy":         true,
-	"bench/compare/latency.go measureLatency":       true,
-	"bench/compare/main.go measurePackaging":        true,
-	"bench/compare/ref.go ensureRef":                true,
-	"bench/internal/startup/startup.go Once":        true,
-	"cmd/cloudbase-mcp/demo.go (*demo).deployLoop":  true,
-	"cmd/cloudbase-mcp/demo.go runDemo":             true,
-	"cmd/cloudbase-mcp/serve.go serve":              true,
-	"conformance/gosdk/checks.go checkCancellation": true,
-	"conformance/gosdk/checks.go checkHandshake":    true,
-	"tools/distcheck/dockerfile.go (*image).final":  true,
-	"tools/distcheck/dockerfile.go (*image).step":   true,
-}
-
-// pendingTrees are the only places pendingSplit may point into.
-var pendingTrees = []string{"cmd/", "bench/", "tools/", "conformance/"}
-
 // TestNoFunctionOverLimit parses every non-test Go file under the module
 // root and fails listing each function over the limit.
 func TestNoFunctionOverLimit(t *testing.T) {
@@ -66,25 +42,14 @@ func TestNoFunctionOverLimit(t *testing.T) {
 	}
 
 	var over []string
-	listed := map[string]bool{}
 	for _, f := range tree.funcs {
-		if f.complexity <= limit {
-			continue
+		if f.complexity > limit {
+			over = append(over, f.String())
 		}
-		if key := f.file + " " + f.name; pendingSplit[key] {
-			listed[key] = true
-			continue
-		}
-		over = append(over, f.String())
 	}
 	assert.Empty(t, over, "functions over cyclomatic complexity %d (split them into named helpers):\n%s",
 		limit, strings.Join(over, "\n"))
 
-	for key := range pendingSplit {
-		assert.True(t, slices.ContainsFunc(pendingTrees, func(p string) bool { return strings.HasPrefix(key, p) }),
-			"pendingSplit entry %q is outside %v", key, pendingTrees)
-		assert.True(t, listed[key], "pendingSplit entry %q is not over %d any more (or moved): remove it", key, limit)
-	}
 }
 
 // TestComplexityCounts pins the counter to gocyclo's rules: 1, plus one per
