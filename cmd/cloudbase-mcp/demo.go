@@ -131,6 +131,7 @@ func (d *demo) connect(serverLog *syncBuffer) error {
 	if err != nil {
 		return fmt.Errorf("initialize: %w (server log: %s)", err, serverLog.String())
 	}
+	//lint:ignore SA1019 deprecated at 2026-07-28 but still served; the demo shows the log notifications older hosts get
 	if err := d.c.SetLevel(d.ctx, mcp.SetLevelRequest{Params: mcp.SetLevelParams{Level: mcp.LoggingLevelInfo}}); err != nil {
 		return fmt.Errorf("logging/setLevel: %w", err)
 	}

@@ -64,7 +64,7 @@ func cleanEnv(t testing.TB, extra ...string) []string {
 
 // rawSession runs the binary with the given stdin lines and returns stdout,
 // stderr, the exit error and how long it took to exit after stdin closed.
-func rawSession(t *testing.T, env []string, lines []string, pause time.Duration) (stdout, stderr string, exitErr error, exitAfterEOF time.Duration) {
+func rawSession(t *testing.T, env []string, lines []string, pause time.Duration) (stdout, stderr string, exitAfterEOF time.Duration, exitErr error) {
 	t.Helper()
 	cmd := exec.Command(binPath)
 	cmd.Env = env
@@ -81,7 +81,7 @@ func rawSession(t *testing.T, env []string, lines []string, pause time.Duration)
 	closed := time.Now()
 	require.NoError(t, in.Close())
 	exitErr = cmd.Wait()
-	return out.String(), errb.String(), exitErr, time.Since(closed)
+	return out.String(), errb.String(), time.Since(closed), exitErr
 }
 
 func rpc(id int, method string, params any) string {
@@ -98,7 +98,7 @@ func TestStdoutIsPureJSONRPCAndExitOnEOF(t *testing.T) {
 		rpc(4, "tools/call", map[string]any{"name": "queryCloudRun", "arguments": map[string]any{"action": "nope"}}),
 		rpc(5, "tools/call", map[string]any{"name": "noSuchTool", "arguments": map[string]any{}}),
 	}
-	stdout, stderr, err, _ := rawSession(t, cleanEnv(t, "CLOUDBASE_MCP_SANDBOX=true", "CLOUDBASE_MCP_LOG_LEVEL=debug"), lines, 1500*time.Millisecond)
+	stdout, stderr, _, err := rawSession(t, cleanEnv(t, "CLOUDBASE_MCP_SANDBOX=true", "CLOUDBASE_MCP_LOG_LEVEL=debug"), lines, 1500*time.Millisecond)
 	require.NoError(t, err, "exit code 0 on stdin EOF; stderr:\n%s", stderr)
 
 	ids := map[float64]map[string]any{}

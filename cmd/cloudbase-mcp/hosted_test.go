@@ -384,7 +384,7 @@ func TestTenantsNeverShareCachedData(t *testing.T) {
 	require.False(t, res.IsError, text(res))
 	assert.Equal(t, false, out["fromCache"])
 	assert.NotEmpty(t, out["services"])
-	res, out, err = callTool(t, alice, "queryCloudRun", list)
+	_, out, err = callTool(t, alice, "queryCloudRun", list)
 	require.NoError(t, err)
 	assert.Equal(t, true, out["fromCache"], "alice's second read is her cached one")
 

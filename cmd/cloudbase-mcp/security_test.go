@@ -194,7 +194,7 @@ func TestWorkspaceFIFODoesNotBlockInitialize(t *testing.T) {
 	require.NoError(t, syscall.Mkfifo(filepath.Join(ws, "cloudbaserc.json"), 0o644))
 	lines := []string{rpc(1, "initialize", map[string]any{"protocolVersion": "2025-06-18", "capabilities": map[string]any{},
 		"clientInfo": map[string]any{"name": "fifo", "version": "1"}})}
-	stdout, stderr, err, _ := rawSession(t, cleanEnv(t, "CLOUDBASE_MCP_SANDBOX=true", "CLOUDBASE_MCP_WORKSPACE="+ws), lines, 500*time.Millisecond)
+	stdout, stderr, _, err := rawSession(t, cleanEnv(t, "CLOUDBASE_MCP_SANDBOX=true", "CLOUDBASE_MCP_WORKSPACE="+ws), lines, 500*time.Millisecond)
 	require.NoError(t, err, stderr)
 	assert.Contains(t, stdout, `"serverInfo"`, "initialize was answered")
 }

@@ -386,13 +386,7 @@ func TestDescribeVersionDetail(t *testing.T) {
 func TestTCBActions(t *testing.T) {
 	_, base := start(t, Options{})
 	info := apiService(t, base, "tcb", "DescribeEnvInfo", m{"EnvId": demoEnv})
-	var out struct {
-		EnvInfo struct {
-			EnvBaseInfo map[string]any
-			UserInfo    map[string]string
-		}
-	}
-	out = ok[struct {
+	out := ok[struct {
 		EnvInfo struct {
 			EnvBaseInfo map[string]any
 			UserInfo    map[string]string

@@ -66,7 +66,7 @@ func TestExpositionParsesAsPrometheus(t *testing.T) {
 		assert.Greater(t, rss.GetMetric()[0].GetGauge().GetValue(), 1e6)
 	}
 	for name := range families {
-		assert.True(t, model.IsValidLegacyMetricName(name), name)
+		assert.True(t, model.LegacyValidation.IsValidMetricName(name), name)
 	}
 }
 

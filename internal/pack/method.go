@@ -76,6 +76,7 @@ var (
 func entryHeader(name string, method uint16, mode fs.FileMode) *zip.FileHeader {
 	h := &zip.FileHeader{
 		Name: name, Method: method, CreatorVersion: 20, ReaderVersion: 20,
+		//lint:ignore SA1019 the fixed DOS date and time are what make zips byte-identical; Modified would add its own extra field
 		ModifiedDate: fixedDosDate, ModifiedTime: fixedDosTime, Extra: fixedTimeExtra,
 	}
 	if needsUTF8Flag(name) {

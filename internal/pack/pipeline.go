@@ -306,9 +306,11 @@ func (e *entryWriter) write(c *chunk) error {
 		h := e.hdr
 		h.CRC32, h.CompressedSize64, h.UncompressedSize64 = e.crc, uint64(e.comp), uint64(e.raw)
 		if h.CompressedSize64 >= uint32max || h.UncompressedSize64 >= uint32max {
+			//lint:ignore SA1019 the zip writer reads the 32-bit sizes of an entry written raw; they must match the 64-bit ones
 			h.CompressedSize, h.UncompressedSize = uint32max, uint32max
 			h.ReaderVersion = 45 // ZIP64
 		} else {
+			//lint:ignore SA1019 as above
 			h.CompressedSize, h.UncompressedSize = uint32(e.comp), uint32(e.raw)
 		}
 	}

@@ -199,7 +199,9 @@ func TestEntryHeaderMatchesCreateHeader(t *testing.T) {
 			assert.Equal(t, a.Flags&0x800, b.Flags&0x800, "%s: UTF-8 flag", name)
 			assert.Equal(t, a.CreatorVersion, b.CreatorVersion)
 			assert.Equal(t, a.ReaderVersion, b.ReaderVersion)
+			//lint:ignore SA1019 the DOS fields are what the reference writes; compared as written
 			assert.Equal(t, a.ModifiedDate, b.ModifiedDate)
+			//lint:ignore SA1019 as above
 			assert.Equal(t, a.ModifiedTime, b.ModifiedTime)
 			assert.True(t, a.Modified.Equal(b.Modified), "%v vs %v", a.Modified, b.Modified)
 			assert.Equal(t, a.Extra, b.Extra)

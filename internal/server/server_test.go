@@ -136,9 +136,10 @@ func TestNothingEnabledStillServes(t *testing.T) {
 	assert.Empty(t, b.Tools)
 	c := newClient(t, b)
 	_, err = c.ListTools(context.Background(), mcp.ListToolsRequest{})
-	// No tool capability is advertised; the server answers rather than hangs.
+	// No tool capability is advertised; the server answers with an error
+	// rather than hanging. (Ping would prove nothing here: at 2026-07-28
+	// the client answers it without a round trip.)
 	assert.Error(t, err)
-	assert.NoError(t, c.Ping(context.Background()))
 }
 
 func TestInstructionsNameEnabledPlugins(t *testing.T) {

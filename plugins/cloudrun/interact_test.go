@@ -312,6 +312,7 @@ func TestDeploySendsProgressAndLogNotifications(t *testing.T) {
 			h.emu.SetSpeed(100)
 			var got notes
 			h.mcp.OnNotification(got.add)
+			//lint:ignore SA1019 log notifications are checked in every era, the newest included (deprecated there, still sent)
 			require.NoError(t, h.mcp.SetLevel(context.Background(), mcp.SetLevelRequest{Params: mcp.SetLevelParams{Level: mcp.LoggingLevelInfo}}))
 			h.project(t, "container-node")
 
