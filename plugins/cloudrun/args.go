@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/mcpx"
 	"github.com/go-playground/validator/v10"
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -126,42 +127,12 @@ func bind[T any](req mcp.CallToolRequest) (*T, error) {
 	dec.DisallowUnknownFields()
 	out := new(T)
 	if err := dec.Decode(out); err != nil {
-		return nil, invalid(decodeMessage(err), "Fix the named parameter and call again.")
+		return nil, invalid(mcpx.DecodeMessage(err), "Fix the named parameter and call again.")
 	}
 	if err := validate().Struct(out); err != nil {
 		return nil, invalid(validationMessage(err), "Fix the named parameter and call again.")
 	}
 	return out, nil
-}
-
-func decodeMessage(err error) string {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return fmt.Sprintf("%s must be %s, got %s", te.Field, jsonTypeName(te.Type.Kind().String()), te.Value)
-	}
-	msg := err.Error()
-	if name, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		return "unknown parameter " + name
-	}
-	return msg
-}
-
-func jsonTypeName(goKind string) string {
-	switch goKind {
-	case "int", "int64", "int32":
-		return "an integer"
-	case "float64", "float32":
-		return "a number"
-	case "bool":
-		return "a boolean"
-	case "string":
-		return "a string"
-	case "map", "struct", "ptr":
-		return "an object"
-	case "slice":
-		return "an array"
-	}
-	return goKind
 }
 
 func validationMessage(err error) string {

@@ -137,28 +137,24 @@ func toolMeta() *mcp.Meta {
 }
 
 func queryTool() mcp.Tool {
-	t := mcp.NewToolWithRawSchema(QueryToolName, queryDescription, inputSchema(queryParams()))
-	t.Title = "Query CloudRun"
-	t.Meta = toolMeta()
-	t.Annotations = mcp.ToolAnnotation{
-		Title:           "Query CloudRun",
-		ReadOnlyHint:    mcp.ToBoolPtr(true),
-		DestructiveHint: mcp.ToBoolPtr(false),
-		IdempotentHint:  mcp.ToBoolPtr(true),
-		OpenWorldHint:   mcp.ToBoolPtr(true),
-	}
-	return t
+	return newTool(QueryToolName, "Query CloudRun", queryDescription, queryParams(), true)
 }
 
 func manageTool() mcp.Tool {
-	t := mcp.NewToolWithRawSchema(ManageToolName, manageDescription, inputSchema(manageParams()))
-	t.Title = "Manage CloudRun"
+	return newTool(ManageToolName, "Manage CloudRun", manageDescription, manageParams(), false)
+}
+
+// newTool is one of the plugin's two tools: a read tool is read-only,
+// idempotent and never destructive; a write tool may be all three.
+func newTool(name, title, description string, params []param, read bool) mcp.Tool {
+	t := mcp.NewToolWithRawSchema(name, description, inputSchema(params))
+	t.Title = title
 	t.Meta = toolMeta()
 	t.Annotations = mcp.ToolAnnotation{
-		Title:           "Manage CloudRun",
-		ReadOnlyHint:    mcp.ToBoolPtr(false),
-		DestructiveHint: mcp.ToBoolPtr(true),
-		IdempotentHint:  mcp.ToBoolPtr(false),
+		Title:           title,
+		ReadOnlyHint:    mcp.ToBoolPtr(read),
+		DestructiveHint: mcp.ToBoolPtr(!read),
+		IdempotentHint:  mcp.ToBoolPtr(read),
 		OpenWorldHint:   mcp.ToBoolPtr(true),
 	}
 	return t

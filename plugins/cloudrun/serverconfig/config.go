@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/mcpx"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/tcbr"
 )
 
@@ -64,42 +65,11 @@ func Parse(raw map[string]any) (*Config, error) {
 		}
 		v, err := k.kind.decode(b)
 		if err != nil {
-			return nil, fmt.Errorf("serverConfig.%s: %s", name, decodeError(err))
+			return nil, fmt.Errorf("serverConfig.%s: %s", name, mcpx.DecodeMessage(err))
 		}
 		c.values[name] = v
 	}
 	return c, c.check()
-}
-
-func decodeError(err error) string {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		field := ""
-		if te.Field != "" {
-			field = te.Field + " "
-		}
-		return fmt.Sprintf("%smust be %s, got %s", field, jsonType(te.Type.Kind().String()), te.Value)
-	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return "unknown parameter " + name
-	}
-	return err.Error()
-}
-
-func jsonType(goKind string) string {
-	switch goKind {
-	case "int", "int64", "int32":
-		return "an integer"
-	case "float64", "float32":
-		return "a number"
-	case "bool":
-		return "a boolean"
-	case "string":
-		return "a string"
-	case "slice":
-		return "an array"
-	}
-	return "an object"
 }
 
 // check applies the rules between keys.
