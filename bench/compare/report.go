@@ -138,6 +138,8 @@ func (r *report) startupRows() []row {
 	add("peak RSS, process tree", mib(o.PeakKB), mib(f.PeakKB), ratio(float64(o.PeakKB), float64(f.PeakKB), true))
 	add("tools/list result JSON", commas(int64(o.ListBytes))+" B", commas(int64(f.ListBytes))+" B",
 		ratio(float64(o.ListBytes), float64(f.ListBytes), true))
+	add("tools/list result, o200k tokens", commas(int64(o.ListTokens)), commas(int64(f.ListTokens)),
+		ratio(float64(o.ListTokens), float64(f.ListTokens), true))
 	add("tools listed", fmt.Sprint(len(o.Tools)), fmt.Sprint(len(f.Tools)), "—")
 	return rows
 }

@@ -72,7 +72,7 @@ func main() {
 	fmt.Printf("runs: %d (medians, after %d warm-up)\n", s.Runs, *warmup)
 	fmt.Printf("start → initialize response: %.1f ms\n", ms(s.Initialize.Microseconds()))
 	fmt.Printf("start → tools/list response: %.1f ms\n", ms(s.ToolsList.Microseconds()))
-	fmt.Printf("tools/list result size:      %d bytes (%d tools: %s)\n", s.ListBytes, len(s.Tools), strings.Join(s.Tools, ", "))
+	fmt.Printf("tools/list result size:      %d bytes, %d o200k tokens (%d tools: %s)\n", s.ListBytes, s.ListTokens, len(s.Tools), strings.Join(s.Tools, ", "))
 	fmt.Printf("peak RSS (process tree):     %.1f MiB (sum of VmHWM over %d process(es), sampled every %s; sampled VmRSS sum %.1f MiB)\n",
 		float64(s.PeakKB)/1024, s.MaxProcs, proctree.Interval, float64(s.TreeKB)/1024)
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/cloudbase-mcp/cloudbase-mcp/bench/internal/proctree"
+	"github.com/tiktoken-go/tokenizer"
 )
 
 // Spec is a server command line.
@@ -37,6 +38,7 @@ type Run struct {
 	Initialize time.Duration `json:"initializeNs"`
 	ToolsList  time.Duration `json:"toolsListNs"`
 	ListBytes  int           `json:"listBytes"` // bytes of the JSON "result" member of the tools/list response
+	ListJSON   []byte        `json:"-"`         // that member itself, for the token count
 	Tools      []string      `json:"tools"`
 	Exit       time.Duration `json:"exitNs"` // stdin closed → process exited
 	proctree.Usage
@@ -145,6 +147,7 @@ func (s *session) listTools(r *Run) error {
 	}
 	r.ToolsList = time.Since(s.started)
 	r.ListBytes = len(res)
+	r.ListJSON = res
 	var list struct {
 		Tools []struct {
 			Name string `json:"name"`
@@ -227,6 +230,7 @@ type Summary struct {
 	InitializeMin time.Duration // on a loaded machine the minimum is the least disturbed run
 	ToolsList     time.Duration
 	ListBytes     int
+	ListTokens    int   // o200k tokens of the last run's tools/list result (what a model pays for it)
 	PeakKB        int64 // sum of VmHWM over the tree
 	Wait4KB       int64 // wait4 Maxrss (inflated by the parent's; see proctree)
 	TreeKB        int64 // sampled sum of VmRSS
@@ -261,6 +265,7 @@ func Summarize(runs []Run) Summary {
 	s.InitializeMin = slices.MinFunc(runs, func(a, b Run) int { return cmp.Compare(a.Initialize, b.Initialize) }).Initialize
 	s.ToolsList = median(runs, func(r Run) time.Duration { return r.ToolsList })
 	s.ListBytes = median(runs, func(r Run) int { return r.ListBytes })
+	s.ListTokens = o200kTokens(runs[len(runs)-1].ListJSON)
 	s.PeakKB = median(runs, func(r Run) int64 { return r.PeakKB() })
 	s.Wait4KB = median(runs, func(r Run) int64 { return r.Wait4MaxRSSKB })
 	s.TreeKB = median(runs, func(r Run) int64 { return r.TreeSampledKB })
@@ -318,4 +323,21 @@ func CleanEnv(env []string) []string {
 		out = append(out, kv)
 	}
 	return out
+}
+
+// o200kTokens counts b in the o200k encoding (GPT-4o's; the budget test of
+// the cloudrun plugin uses the same), or -1 when it cannot.
+func o200kTokens(b []byte) int {
+	if len(b) == 0 {
+		return -1
+	}
+	enc, err := tokenizer.Get(tokenizer.O200kBase)
+	if err != nil {
+		return -1
+	}
+	ids, _, err := enc.Encode(string(b))
+	if err != nil {
+		return -1
+	}
+	return len(ids)
 }
