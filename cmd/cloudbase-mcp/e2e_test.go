@@ -90,6 +90,7 @@ func rpc(id int, method string, params any) string {
 }
 
 func TestStdoutIsPureJSONRPCAndExitOnEOF(t *testing.T) {
+	t.Parallel()
 	lines := []string{
 		rpc(1, "initialize", map[string]any{"protocolVersion": "2025-06-18", "capabilities": map[string]any{}, "clientInfo": map[string]any{"name": "e2e", "version": "1"}}),
 		`{"jsonrpc":"2.0","method":"notifications/initialized"}`,
@@ -159,6 +160,7 @@ func toolNames(t *testing.T, c *client.Client) []string {
 }
 
 func TestPluginToggles(t *testing.T) {
+	t.Parallel()
 	both := []string{"manageCloudRun", "queryCloudRun"}
 	tests := []struct {
 		name   string
@@ -191,6 +193,7 @@ func TestPluginToggles(t *testing.T) {
 }
 
 func TestNoCredentialsStillServes(t *testing.T) {
+	t.Parallel()
 	c, _ := startClient(t, cleanEnv(t))
 	req := mcp.CallToolRequest{}
 	req.Params.Name = "queryCloudRun"
@@ -204,6 +207,7 @@ func TestNoCredentialsStillServes(t *testing.T) {
 }
 
 func TestExitOnSIGTERM(t *testing.T) {
+	t.Parallel()
 	cmd := exec.Command(binPath)
 	cmd.Env = cleanEnv(t, "CLOUDBASE_MCP_SANDBOX=true")
 	in, err := cmd.StdinPipe()
@@ -223,12 +227,14 @@ func TestExitOnSIGTERM(t *testing.T) {
 }
 
 func TestVersionCommand(t *testing.T) {
+	t.Parallel()
 	out, err := exec.Command(binPath, "version").Output()
 	require.NoError(t, err)
 	assert.Regexp(t, `^cloudbase-mcp \S+ \(commit \S+, built \S+, go1\.\d+`, string(out))
 }
 
 func TestHelpAndVersionFlags(t *testing.T) {
+	t.Parallel()
 	for _, arg := range []string{"--version", "-v", "version"} {
 		out, err := exec.Command(binPath, arg).Output()
 		require.NoError(t, err, arg)
@@ -248,6 +254,7 @@ func TestHelpAndVersionFlags(t *testing.T) {
 // TestGreetsAPersonAtATerminal: started by hand in a terminal, the server
 // says on stderr what it is and how to use it, and still serves stdin.
 func TestGreetsAPersonAtATerminal(t *testing.T) {
+	t.Parallel()
 	script, err := exec.LookPath("script") // util-linux: runs the binary on a pseudo-terminal
 	if err != nil {
 		t.Skip("script (util-linux) is not on PATH")
@@ -263,6 +270,7 @@ func TestGreetsAPersonAtATerminal(t *testing.T) {
 }
 
 func TestUnknownCommand(t *testing.T) {
+	t.Parallel()
 	cmd := exec.Command(binPath, "frobnicate")
 	out, err := cmd.CombinedOutput()
 	require.Error(t, err)
@@ -270,6 +278,7 @@ func TestUnknownCommand(t *testing.T) {
 }
 
 func TestDemoRunsAFullSession(t *testing.T) {
+	t.Parallel()
 	testutil.NeedsE2E(t) // the local loop installs from the npm registry
 	cmd := exec.Command(binPath, "demo", "--project", filepath.Join("..", "..", "testdata", "projects", "container-node"))
 	cmd.Env = cleanEnv(t)

@@ -42,6 +42,7 @@ func startEmulatorCmd(t *testing.T, args ...string) string {
 // template URLs the emulator hands out name the host clients reach it by,
 // not the address it listens on.
 func TestEmulatorPublicBaseURL(t *testing.T) {
+	t.Parallel()
 	base := startEmulatorCmd(t, "--public-base-url", "http://emu.example:9999/")
 	c, err := tcbr.NewSDKClient(tcbr.Options{BaseURL: base, ReadRetries: -1,
 		Credential: tcbr.Credential{SecretID: emulator.DemoSecretID, SecretKey: emulator.DemoSecretKey}})
@@ -71,6 +72,7 @@ func TestEmulatorPublicBaseURL(t *testing.T) {
 }
 
 func TestEmulatorRefusesABadPublicBaseURL(t *testing.T) {
+	t.Parallel()
 	for _, bad := range []string{"emu.example:9999", "ftp://emu.example", "http://emu.example/prefix", "http://"} {
 		cmd := exec.Command(binPath, "emulator", "--addr", "127.0.0.1:0", "--public-base-url", bad)
 		cmd.Env = cleanEnv(t)
@@ -93,6 +95,7 @@ func TestEmulatorRefusesABadPublicBaseURL(t *testing.T) {
 // TestStandaloneEmulatorAdminIsLoopbackOnly: the attacks of
 // internal/emulator's admin tests, against the standalone emulator.
 func TestStandaloneEmulatorAdminIsLoopbackOnly(t *testing.T) {
+	t.Parallel()
 	base := startEmulatorCmd(t)
 	port := base[strings.LastIndex(base, ":")+1:]
 	send := func(method, path, host, contentType, body string) int {

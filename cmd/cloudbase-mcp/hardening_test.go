@@ -214,6 +214,7 @@ func copyProject(t *testing.T, ws, name string) {
 // exactly one response, nothing deadlocks, identical cold reads share one
 // upstream call, and memory settles back.
 func TestLoad(t *testing.T) {
+	t.Parallel()
 	testutil.NeedsE2E(t)
 	emu, url := newEmulator(t, 400)
 	p := startProc(t, url)
@@ -320,6 +321,7 @@ func tmpEntries(t *testing.T, dir string) []string {
 }
 
 func TestStdinClosedWhileADeployWaits(t *testing.T) {
+	t.Parallel()
 	emu, url := newEmulator(t, 0) // the clock stands still: the build never registers
 	p := startProc(t, url)
 	copyProject(t, p.ws, "app")
@@ -334,6 +336,7 @@ func TestStdinClosedWhileADeployWaits(t *testing.T) {
 }
 
 func TestSIGTERMDuringADownload(t *testing.T) {
+	t.Parallel()
 	emu, url := newEmulator(t, 400)
 	p := startProc(t, url)
 	copyProject(t, p.ws, "app")
@@ -354,6 +357,7 @@ func TestSIGTERMDuringADownload(t *testing.T) {
 }
 
 func TestClientCancelsALongCall(t *testing.T) {
+	t.Parallel()
 	emu, url := newEmulator(t, 0)
 	p := startProc(t, url)
 	copyProject(t, p.ws, "app")
@@ -391,6 +395,7 @@ process.on("SIGTERM", () => {}); // ignores SIGTERM: the server must escalate
 }
 
 func TestLocalRunsEndWithTheServer(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node is not on PATH: install Node.js 18 or later to run this test")
 	}
@@ -429,6 +434,7 @@ func freePortT(t *testing.T) int {
 // token and EnvParams values, then greps stdout, stderr, the audit log and
 // every result for them.
 func TestSecretsNeverLeak(t *testing.T) {
+	t.Parallel()
 	const (
 		token    = "SESSION-TOKEN-7f3a9c"
 		envValue = "p4ss-VALUE-91b2"

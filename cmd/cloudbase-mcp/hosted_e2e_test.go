@@ -55,6 +55,7 @@ func startHostedBinary(t *testing.T, env ...string) (endpoint string, cmd *exec.
 // the server itself on CloudRun: a deploy of its container image with the
 // hosted-mode variables. SIGTERM then ends it cleanly.
 func TestHostedBinaryDeploysItsOwnImage(t *testing.T) {
+	t.Parallel()
 	const stateKey = "readme-example-state-key-0123456789abcdef"
 	endpoint, cmd, stderr := startHostedBinary(t, "CLOUDBASE_MCP_SANDBOX=true", "CLOUDBASE_MCP_SINGLE_INSTANCE=true",
 		"CLOUDBASE_MCP_SANDBOX_SPEED=400")
@@ -114,6 +115,7 @@ func TestHostedBinaryDeploysItsOwnImage(t *testing.T) {
 // shared key without a single-instance declaration, stops the server before
 // it listens, with what to set.
 func TestHostedBinaryRefusesUnsafeStarts(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		want string

@@ -293,6 +293,7 @@ func text(res *mcp.CallToolResult) string {
 // instance behind a round-robin proxy, which accepts the state because the
 // instances share CLOUDBASE_MCP_STATE_KEY.
 func TestConfirmationRetryLandsOnAnotherInstance(t *testing.T) {
+	t.Parallel()
 	c := newCloud(t)
 	p := newProxy(t, false, c.instance(t, nil), c.instance(t, nil))
 	u := &confirmingUser{}
@@ -316,6 +317,7 @@ func TestConfirmationRetryLandsOnAnotherInstance(t *testing.T) {
 // cannot verify each other's requestState: the retry is asked again, round
 // after round, and nothing is deleted.
 func TestConfirmationNeedsTheSharedKey(t *testing.T) {
+	t.Parallel()
 	c := newCloud(t)
 	a := c.instance(t, map[string]string{"CLOUDBASE_MCP_STATE_KEY": "", "CLOUDBASE_MCP_SINGLE_INSTANCE": "true"})
 	b := c.instance(t, map[string]string{"CLOUDBASE_MCP_STATE_KEY": "", "CLOUDBASE_MCP_SINGLE_INSTANCE": "true"})
@@ -336,6 +338,7 @@ func TestConfirmationNeedsTheSharedKey(t *testing.T) {
 // sends the answer to the other instance, which knows nothing of the
 // question (404), and the call waits in vain: nothing is deleted.
 func TestOlderClientsNeedSessionAffinity(t *testing.T) {
+	t.Parallel()
 	c := newCloud(t)
 	a, b := c.instance(t, nil), c.instance(t, nil)
 
@@ -371,6 +374,7 @@ func TestOlderClientsNeedSessionAffinity(t *testing.T) {
 // instance: each read is signed with the caller's own keys, and a cached
 // read is only ever served to the keys that made it.
 func TestTenantsNeverShareCachedData(t *testing.T) {
+	t.Parallel()
 	c := newCloud(t)
 	s := c.instance(t, nil)
 	endpoint := s.url + "?env_id=" + sandboxEnvID
@@ -419,6 +423,7 @@ func TestTenantsNeverShareCachedData(t *testing.T) {
 // TestHostedServesTheCloudOnly: over HTTP the tools list no local action;
 // progress of an image deploy reaches the client over the call's stream.
 func TestHostedServesTheCloudOnly(t *testing.T) {
+	t.Parallel()
 	c := newCloud(t)
 	s := c.instance(t, nil)
 	mc := connect(t, s.url+"?env_id="+sandboxEnvID, demoKeys(), "")
@@ -453,6 +458,7 @@ func TestHostedServesTheCloudOnly(t *testing.T) {
 // TestTokensCallWithTheServersKeys: a bearer token caller signs with the
 // server's own keys, and its token's env holds.
 func TestTokensCallWithTheServersKeys(t *testing.T) {
+	t.Parallel()
 	c := newCloud(t)
 	dir := t.TempDir()
 	file := dir + "/tokens.json"

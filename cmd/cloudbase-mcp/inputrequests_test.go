@@ -107,6 +107,7 @@ func inputRequests(t *testing.T, result map[string]json.RawMessage) (map[string]
 // decode params unconditionally (the official Go SDK) can answer; the retry
 // with the answers completes.
 func TestInputRequestsCarryParams(t *testing.T) {
+	t.Parallel()
 	t.Run("roots", func(t *testing.T) {
 		s := startModern(t, map[string]any{"roots": map[string]any{}})
 		args := map[string]any{"action": "init", "serverName": "app", "template": "nodejs"}

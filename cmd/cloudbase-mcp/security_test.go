@@ -58,6 +58,7 @@ func structured(t *testing.T, r map[string]any) map[string]any {
 }
 
 func TestLocalRunGetsNoCredentials(t *testing.T) {
+	t.Parallel()
 	needNode(t)
 	_, url := newEmulator(t, 400)
 	p := startProc(t, url, "TENCENTCLOUD_SESSIONTOKEN=session-token-must-not-leak", "XDG_CACHE_HOME="+t.TempDir())
@@ -88,6 +89,7 @@ func TestLocalRunGetsNoCredentials(t *testing.T) {
 }
 
 func TestLocalRunsWholeProcessGroupEndsWithTheServer(t *testing.T) {
+	t.Parallel()
 	needNode(t)
 	for _, how := range []string{"stdin EOF", "SIGTERM", "SIGINT"} {
 		t.Run(how, func(t *testing.T) {
@@ -138,6 +140,7 @@ func gone(pid int) bool {
 }
 
 func TestSymlinkedServiceDirectoryIsNotRun(t *testing.T) {
+	t.Parallel()
 	needNode(t)
 	_, url := newEmulator(t, 400)
 	p := startProc(t, url, "XDG_CACHE_HOME="+t.TempDir())
@@ -153,6 +156,7 @@ func TestSymlinkedServiceDirectoryIsNotRun(t *testing.T) {
 }
 
 func TestLoaderVariablesAreRefusedThroughTheTool(t *testing.T) {
+	t.Parallel()
 	_, url := newEmulator(t, 400)
 	p := startProc(t, url)
 	require.NoError(t, os.MkdirAll(filepath.Join(p.ws, "fn-svc"), 0o755))
@@ -166,6 +170,7 @@ func TestLoaderVariablesAreRefusedThroughTheTool(t *testing.T) {
 }
 
 func TestSpecialFilesCannotHoldTheServer(t *testing.T) {
+	t.Parallel()
 	_, url := newEmulator(t, 400)
 	p := startProc(t, url)
 	// Five projects made of FIFOs: once they filled the worker pool for good.
@@ -190,6 +195,7 @@ func TestSpecialFilesCannotHoldTheServer(t *testing.T) {
 }
 
 func TestWorkspaceFIFODoesNotBlockInitialize(t *testing.T) {
+	t.Parallel()
 	ws := t.TempDir()
 	require.NoError(t, syscall.Mkfifo(filepath.Join(ws, "cloudbaserc.json"), 0o644))
 	lines := []string{rpc(1, "initialize", map[string]any{"protocolVersion": "2025-06-18", "capabilities": map[string]any{},
@@ -200,6 +206,7 @@ func TestWorkspaceFIFODoesNotBlockInitialize(t *testing.T) {
 }
 
 func TestOversizedInputIsRefusedWithoutEcho(t *testing.T) {
+	t.Parallel()
 	_, url := newEmulator(t, 400)
 	p := startProc(t, url)
 	// A 10 MB argument is over the message limit: a protocol error, no echo.
@@ -251,6 +258,7 @@ func modernCall(id int, args map[string]any, caps map[string]any, state string, 
 }
 
 func TestForgedAnswersAreRefused(t *testing.T) {
+	t.Parallel()
 	emu, url := newEmulator(t, 400)
 	p := startProc(t, url)
 	elicit := map[string]any{"elicitation": map[string]any{}}

@@ -19,6 +19,7 @@ import (
 // the parent-death signal must end its children anyway, also one that
 // ignores SIGTERM.
 func TestChildDiesWithKilledServer(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{"serve", "ignore-term"} {
 		t.Run(mode, func(t *testing.T) { childDiesWithKilledServer(t, mode) })
 	}

@@ -28,6 +28,7 @@ const e2eFrameworkVersion = "1.18.0"
 // @cloudbase/functions-framework. The first run installs from the registry
 // (about 20-30 s) and keeps node_modules under os.TempDir() for later runs.
 func TestEndToEndRealFramework(t *testing.T) {
+	t.Parallel()
 	testutil.NeedsE2E(t) // npm install from the registry
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node is not on PATH; install Node.js >= 18 (https://nodejs.org) to run the end-to-end test")

@@ -33,6 +33,7 @@ func fakeOptions(t testing.TB, name, mode string) Options {
 }
 
 func TestStartReadyListStop(t *testing.T) {
+	t.Parallel()
 	m, _ := newTestManager(t)
 	o := fakeOptions(t, "hello-svc", "serve")
 	var progress progressLog
@@ -85,6 +86,7 @@ func TestStartReadyListStop(t *testing.T) {
 }
 
 func TestStartTwiceIsAlreadyRunning(t *testing.T) {
+	t.Parallel()
 	m, _ := newTestManager(t)
 	o := fakeOptions(t, "twice", "serve")
 	first, err := m.Start(context.Background(), o)
@@ -98,6 +100,7 @@ func TestStartTwiceIsAlreadyRunning(t *testing.T) {
 }
 
 func TestConcurrentStartsOfOneName(t *testing.T) {
+	t.Parallel()
 	m, _ := newTestManager(t)
 	o := fakeOptions(t, "racer", "serve")
 	var wg sync.WaitGroup
@@ -126,6 +129,7 @@ func TestConcurrentStartsOfOneName(t *testing.T) {
 }
 
 func TestStartExitsDuringStartup(t *testing.T) {
+	t.Parallel()
 	m, _ := newTestManager(t)
 	info, err := m.Start(context.Background(), fakeOptions(t, "crasher", "exit"))
 	require.ErrorIs(t, err, ErrExited)
@@ -146,6 +150,7 @@ func TestStartExitsDuringStartup(t *testing.T) {
 }
 
 func TestStartNeverReadyIsKilled(t *testing.T) {
+	t.Parallel()
 	m, _ := newTestManager(t)
 	o := fakeOptions(t, "sleeper", "hang")
 	o.ReadyTimeout = 700 * time.Millisecond
@@ -158,6 +163,7 @@ func TestStartNeverReadyIsKilled(t *testing.T) {
 }
 
 func TestStartCancelledKillsTheProcess(t *testing.T) {
+	t.Parallel()
 	m, _ := newTestManager(t)
 	o := fakeOptions(t, "cancelled", "hang")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -179,6 +185,7 @@ func TestStartCancelledKillsTheProcess(t *testing.T) {
 }
 
 func TestStopWhileStarting(t *testing.T) {
+	t.Parallel()
 	m, _ := newTestManager(t)
 	o := fakeOptions(t, "halfway", "hang")
 	type result struct {
@@ -204,6 +211,7 @@ func TestStopWhileStarting(t *testing.T) {
 }
 
 func TestPortInUse(t *testing.T) {
+	t.Parallel()
 	m, _ := newTestManager(t)
 
 	foreign, err := net.Listen("tcp", "127.0.0.1:0")
@@ -229,6 +237,7 @@ func TestPortInUse(t *testing.T) {
 }
 
 func TestProjectRefusals(t *testing.T) {
+	t.Parallel()
 	node := fakeTool(t, "node")
 	cases := []struct {
 		name     string
@@ -288,6 +297,7 @@ func TestProjectRefusals(t *testing.T) {
 // project runs with the start command it declares, like a function project:
 // readiness on its port, logs, stop.
 func TestContainerProjectsRunNatively(t *testing.T) {
+	t.Parallel()
 	fake := fakeTool(t, "node") // stands in for every runtime: it serves on PORT
 	cases := []struct {
 		name  string
@@ -324,6 +334,7 @@ func TestContainerProjectsRunNatively(t *testing.T) {
 }
 
 func TestDockerLaunch(t *testing.T) {
+	t.Parallel()
 	l := dockerLaunch("/usr/bin/docker", Options{ServerName: "Shop-API", Dir: "/src/shop", Port: 8080,
 		Env: map[string]string{"B": "2", "A": "1", "PORT": "9"}}, project{dockerfile: true, expose: "3000"})
 	assert.Equal(t, [][]string{{"/usr/bin/docker", "build", "-t", "cloudbase-mcp-local/shop-api", "/src/shop"}}, l.build)
@@ -334,6 +345,7 @@ func TestDockerLaunch(t *testing.T) {
 }
 
 func TestDockerfileWithFrameworkRunsAsFunction(t *testing.T) {
+	t.Parallel()
 	m, _ := newTestManager(t)
 	o := fakeOptions(t, "both", "serve")
 	require.NoError(t, os.WriteFile(filepath.Join(o.Dir, "Dockerfile"), []byte("FROM node:20\n"), 0o644))
@@ -343,6 +355,7 @@ func TestDockerfileWithFrameworkRunsAsFunction(t *testing.T) {
 }
 
 func TestNodeMissingOrTooOld(t *testing.T) {
+	t.Parallel()
 	m, _ := newTestManager(t)
 	o := fakeOptions(t, "nonode", "serve")
 	o.NodePath = filepath.Join(t.TempDir(), "no-such-node")
@@ -359,6 +372,7 @@ func TestNodeMissingOrTooOld(t *testing.T) {
 }
 
 func TestInstallDeps(t *testing.T) {
+	t.Parallel()
 	t.Run("installs then starts", func(t *testing.T) {
 		m, _ := newTestManager(t)
 		o := fakeOptions(t, "fresh", "serve")
@@ -417,6 +431,7 @@ func TestInstallDeps(t *testing.T) {
 }
 
 func TestEnvReachesChildButIsNotLogged(t *testing.T) {
+	t.Parallel()
 	m, logs := newTestManager(t)
 	o := fakeOptions(t, "agent-svc", "serve")
 	o.Mode, o.AgentID = ModeAgent, "ibot-demo-abc"
@@ -461,6 +476,7 @@ func TestEnvReachesChildButIsNotLogged(t *testing.T) {
 }
 
 func TestAgentModeDetectedFromDependency(t *testing.T) {
+	t.Parallel()
 	m, _ := newTestManager(t)
 	o := fakeOptions(t, "auto-agent", "serve")
 	require.NoError(t, os.WriteFile(filepath.Join(o.Dir, "package.json"),
@@ -471,6 +487,7 @@ func TestAgentModeDetectedFromDependency(t *testing.T) {
 }
 
 func TestChattyChildIsDrained(t *testing.T) {
+	t.Parallel()
 	m, _ := newTestManager(t)
 	o := fakeOptions(t, "chatty", "chatty") // ~2 MB before it listens: more than a pipe holds
 	info, err := m.Start(context.Background(), o)
@@ -483,6 +500,7 @@ func TestChattyChildIsDrained(t *testing.T) {
 }
 
 func TestCloseStopsEverythingQuickly(t *testing.T) {
+	t.Parallel()
 	m, _ := newTestManager(t)
 	a, err := m.Start(context.Background(), fakeOptions(t, "polite", "serve"))
 	require.NoError(t, err)
@@ -501,6 +519,7 @@ func TestCloseStopsEverythingQuickly(t *testing.T) {
 }
 
 func TestStopUnknownAndInvalidOptions(t *testing.T) {
+	t.Parallel()
 	m, _ := newTestManager(t)
 	info, err := m.Stop(context.Background(), "ghost")
 	require.ErrorIs(t, err, ErrNotRunning)
@@ -522,6 +541,7 @@ func TestStopUnknownAndInvalidOptions(t *testing.T) {
 }
 
 func TestRestartAfterExit(t *testing.T) {
+	t.Parallel()
 	m, _ := newTestManager(t)
 	o := fakeOptions(t, "phoenix", "exit")
 	_, err := m.Start(context.Background(), o)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestLogSinkLines(t *testing.T) {
+	t.Parallel()
 	f, err := os.Create(filepath.Join(t.TempDir(), "x.log"))
 	require.NoError(t, err)
 	s := newLogSink(f)

@@ -85,6 +85,7 @@ func assertNothingLeft(t *testing.T, parent string, keep ...string) {
 }
 
 func TestExtractRoundTrip(t *testing.T) {
+	t.Parallel()
 	src := t.TempDir()
 	writeTree(t, src, map[string]string{
 		"index.js":           strings.Repeat("console.log(1)\n", 1000),
@@ -129,6 +130,7 @@ func TestExtractRoundTrip(t *testing.T) {
 }
 
 func TestExtractRefusesUnsafeEntries(t *testing.T) {
+	t.Parallel()
 	tests := map[string][]zipEntry{
 		"dot-dot":           {{name: "ok.txt", body: "fine"}, {name: "../evil", body: "x"}},
 		"dot-dot inside":    {{name: "a/../../evil", body: "x"}},
@@ -156,6 +158,7 @@ func TestExtractRefusesUnsafeEntries(t *testing.T) {
 }
 
 func TestExtractEntryPath(t *testing.T) {
+	t.Parallel()
 	for raw, want := range map[string]string{
 		"a/b.txt":     "a/b.txt",
 		"a\\b.txt":    "a/b.txt",
@@ -176,6 +179,7 @@ func TestExtractEntryPath(t *testing.T) {
 }
 
 func TestExtractZipBomb(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	w, err := zw.Create("bomb.bin")
@@ -197,6 +201,7 @@ func TestExtractZipBomb(t *testing.T) {
 }
 
 func TestExtractLyingHeaderIsNotTrusted(t *testing.T) {
+	t.Parallel()
 	// The headers claim 10 bytes; the data inflates to 5 MiB. Writing stops early and nothing stays.
 	var raw bytes.Buffer
 	fw, err := newFlateWriter(&raw)
@@ -224,6 +229,7 @@ func TestExtractLyingHeaderIsNotTrusted(t *testing.T) {
 }
 
 func TestExtractFileLimit(t *testing.T) {
+	t.Parallel()
 	data := makeZip(t, zipEntry{name: "a"}, zipEntry{name: "b"}, zipEntry{name: "c"}, zipEntry{name: "d/", mode: fs.ModeDir | 0o755})
 	parent := t.TempDir()
 	_, err := extractBytes(data, filepath.Join(parent, "out"), false, ExtractLimits{MaxFiles: 2})
@@ -246,6 +252,7 @@ func TestExtractFileLimit(t *testing.T) {
 // An archive of nothing but directories is bounded like one of files:
 // creating directories costs as much as creating files.
 func TestExtractDirectoryEntriesCountTowardLimit(t *testing.T) {
+	t.Parallel()
 	var entries []zipEntry
 	for i := range 50 {
 		entries = append(entries, zipEntry{name: fmt.Sprintf("d%02d/", i), mode: fs.ModeDir | 0o755})
@@ -260,6 +267,7 @@ func TestExtractDirectoryEntriesCountTowardLimit(t *testing.T) {
 // A ".." segment is refused even when the cleaned name would land inside
 // the target: such a name is never produced by a packer, only by an attack.
 func TestExtractRefusesDotDotInsideTarget(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"a/../b", "a/b/../../c", `a\..\b`} {
 		data := makeZip(t, zipEntry{name: "a/x", body: "x"}, zipEntry{name: name, body: "evil"})
 		parent := t.TempDir()
@@ -291,6 +299,7 @@ func corruptEntry(t testing.TB, data []byte, name string) []byte {
 }
 
 func TestExtractTruncatedOrCorrupt(t *testing.T) {
+	t.Parallel()
 	src := t.TempDir()
 	writeTree(t, src, map[string]string{"a.txt": "written first", "b.txt": strings.Repeat("hello world ", 10_000)})
 	data, _ := zipBytes(t, Options{Root: src})
@@ -316,6 +325,7 @@ func TestExtractTruncatedOrCorrupt(t *testing.T) {
 }
 
 func TestExtractSkipsMacOSLitter(t *testing.T) {
+	t.Parallel()
 	data := makeZip(t,
 		zipEntry{name: "app/index.js", body: "x"},
 		zipEntry{name: "__MACOSX/", mode: fs.ModeDir | 0o755},
@@ -334,6 +344,7 @@ func TestExtractSkipsMacOSLitter(t *testing.T) {
 }
 
 func TestExtractDuplicatesAndClashes(t *testing.T) {
+	t.Parallel()
 	for name, entries := range map[string][]zipEntry{
 		"duplicate":          {{name: "a.txt"}, {name: "a.txt"}},
 		"duplicate cleaned":  {{name: "a/b.txt"}, {name: "a//b.txt"}},
@@ -351,6 +362,7 @@ func TestExtractDuplicatesAndClashes(t *testing.T) {
 }
 
 func TestExtractOverwriteSemantics(t *testing.T) {
+	t.Parallel()
 	data := makeZip(t, zipEntry{name: "new.txt", body: "new"})
 
 	t.Run("non-empty dest without overwrite is refused and untouched", func(t *testing.T) {
@@ -418,6 +430,7 @@ func TestExtractOverwriteSemantics(t *testing.T) {
 }
 
 func TestExtractContextCancel(t *testing.T) {
+	t.Parallel()
 	data := makeZip(t, zipEntry{name: "a", body: "a"}, zipEntry{name: "b", body: "b"})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -428,6 +441,7 @@ func TestExtractContextCancel(t *testing.T) {
 }
 
 func TestExtractFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	zipPath := filepath.Join(dir, "pkg.zip")
 	require.NoError(t, os.WriteFile(zipPath, makeZip(t, zipEntry{name: "svc/app.js", body: "ok"}), 0o644))

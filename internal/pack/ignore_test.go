@@ -10,6 +10,7 @@ import (
 )
 
 func TestIgnoreRules(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		files    map[string]string
@@ -156,6 +157,7 @@ func TestIgnoreRules(t *testing.T) {
 }
 
 func TestExcludedSamplesAreCapped(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	files := map[string]string{".gitignore": "*.log\n"}
 	for _, c := range "abcdefghijklmnopqrstuvwxyz" {
@@ -169,6 +171,7 @@ func TestExcludedSamplesAreCapped(t *testing.T) {
 }
 
 func TestRuleSetMatch(t *testing.T) {
+	t.Parallel()
 	var s ruleSet
 	s.push(parseGitignore([]byte("*.o\n/root-only\nbuild/\n"), nil, ".gitignore"))
 	s.push(parseGitignore([]byte("!keep.o\n"), []string{"src"}, "src/.gitignore"))
@@ -193,6 +196,7 @@ func TestRuleSetMatch(t *testing.T) {
 }
 
 func TestFixTrailingDoubleStar(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"a/**":    "a/**/*",
 		"!a/**":   "!a/**/*",
@@ -210,6 +214,7 @@ func TestFixTrailingDoubleStar(t *testing.T) {
 }
 
 func TestParseDockerignore(t *testing.T) {
+	t.Parallel()
 	rules := parseDockerignore([]byte("\xef\xbb\xbf# c\n  spaced  \n/abs\n!./keep/\n../up\n.\n"))
 	require.Len(t, rules, 3)
 	assert.Equal(t, []string{"spaced"}, rules[0].docker)

@@ -71,6 +71,7 @@ func zipNames(t testing.TB, data []byte) []string {
 }
 
 func TestZipEntriesAreFilesOnlySortedAndFixed(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
 		"b.txt":          "b",
@@ -109,6 +110,7 @@ func TestZipEntriesAreFilesOnlySortedAndFixed(t *testing.T) {
 }
 
 func TestZipIsByteIdentical(t *testing.T) {
+	t.Parallel()
 	files := map[string]string{
 		"index.js":          strings.Repeat("console.log('hello');\n", 500),
 		"src/app.js":        "module.exports = 1\n",
@@ -139,6 +141,7 @@ func TestZipIsByteIdentical(t *testing.T) {
 }
 
 func TestZipSymlinks(t *testing.T) {
+	t.Parallel()
 	t.Run("file symlink inside the root is packaged with the target's content", func(t *testing.T) {
 		dir := t.TempDir()
 		writeTree(t, dir, map[string]string{"real/config.json": `{"a":1}`, "app/main.js": "x"})
@@ -229,6 +232,7 @@ func TestZipSymlinks(t *testing.T) {
 }
 
 func TestZipLimits(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
 		"a.bin": strings.Repeat("a", 600),
@@ -257,6 +261,7 @@ func TestZipLimits(t *testing.T) {
 }
 
 func TestZipContextCancel(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	files := map[string]string{}
 	for i := range 300 {
@@ -282,6 +287,7 @@ func TestZipContextCancel(t *testing.T) {
 }
 
 func TestZipProgress(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	files := map[string]string{}
 	for i := range 200 {
@@ -304,6 +310,7 @@ func TestZipProgress(t *testing.T) {
 }
 
 func TestZipRootErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "f.txt")
 	require.NoError(t, os.WriteFile(file, []byte("x"), 0o644))
@@ -317,6 +324,7 @@ func TestZipRootErrors(t *testing.T) {
 }
 
 func TestZipUnreadableFile(t *testing.T) {
+	t.Parallel()
 	// Root reads any file: as root (CI), the test re-runs itself as nobody.
 	if !testutil.AsUnprivilegedUser(t) {
 		return
@@ -344,6 +352,7 @@ func (w *failingWriter) Write(b []byte) (int, error) {
 }
 
 func TestZipWriteError(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{"a.bin": strings.Repeat("random-ish data ", 100_000)})
 	_, err := Zip(context.Background(), Options{Root: dir}, &failingWriter{after: 1000})
@@ -351,6 +360,7 @@ func TestZipWriteError(t *testing.T) {
 }
 
 func TestZipToFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := t.TempDir()
 	writeTree(t, dir, map[string]string{"Dockerfile": "FROM scratch\n", "main.go": "package main\n"})
@@ -377,6 +387,7 @@ func TestZipToFile(t *testing.T) {
 }
 
 func TestWithin(t *testing.T) {
+	t.Parallel()
 	assert.True(t, within("/a/b", "/a/b"))
 	assert.True(t, within("/a/b", "/a/b/c"))
 	assert.True(t, within("/a/b", "/a/b/..c"))

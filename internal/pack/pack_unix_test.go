@@ -15,6 +15,7 @@ import (
 
 // Special files are skipped and counted, never opened (opening a FIFO would block the walk).
 func TestZipSkipsSpecialFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{"a.txt": "a"})
 	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "pipe"), 0o644))

@@ -75,6 +75,7 @@ func zipTuned(t *testing.T, opts Options, tu tuning) ([]byte, *Result, int64) {
 }
 
 func TestZipIsByteIdenticalAcrossRunsWorkersAndGOMAXPROCS(t *testing.T) {
+	t.Parallel()
 	dir := mixedTree(t)
 	want, wantRes, _ := zipTuned(t, Options{Root: dir}, smallTuning(1))
 	for _, workers := range []int{1, 2, 3, 8} {
@@ -100,6 +101,7 @@ func TestZipIsByteIdenticalAcrossRunsWorkersAndGOMAXPROCS(t *testing.T) {
 }
 
 func TestZipStoresWhatIsAlreadyCompressed(t *testing.T) {
+	t.Parallel()
 	dir := mixedTree(t)
 	data, res, _ := zipTuned(t, Options{Root: dir}, smallTuning(3))
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
@@ -137,6 +139,7 @@ func TestZipStoresWhatIsAlreadyCompressed(t *testing.T) {
 }
 
 func TestZipStreamsBigFilesInBoundedMemory(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	text := codeText(3 << 20)
 	noise := randomBytes(7, 2<<20+12345)
@@ -174,6 +177,7 @@ func TestZipStreamsBigFilesInBoundedMemory(t *testing.T) {
 
 // entryHeader fills in by hand what zip.Writer.CreateHeader fills in; the two must read back alike.
 func TestEntryHeaderMatchesCreateHeader(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"a.txt", "dir/名字.txt", "x\\y"} {
 		for _, mode := range []os.FileMode{0o644, 0o755} {
 			var viaStd bytes.Buffer
@@ -212,6 +216,7 @@ func TestEntryHeaderMatchesCreateHeader(t *testing.T) {
 }
 
 func TestCRC32Combine(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(3, 4))
 	data := randomBytes(9, 100_000)
 	for range 200 {
@@ -237,6 +242,8 @@ func packGoroutines() []string {
 }
 
 func TestZipStopsCleanly(t *testing.T) {
+	// Not parallel: it reads every goroutine's stack, and another test's
+	// pipeline would be counted as a leak.
 	dir := mixedTree(t)
 	for i := range 300 {
 		writeTree(t, dir, map[string]string{fmt.Sprintf("more/d%d/f%03d.js", i%5, i): codeText(2_000 + i)})
@@ -285,6 +292,7 @@ func openFDs(t *testing.T) int {
 
 // The first error in walk order wins, as with a sequential packer, whatever the workers finish first.
 func TestZipReportsTheFirstErrorInWalkOrder(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	files := map[string]string{}
 	for i := range 50 {

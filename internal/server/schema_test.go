@@ -225,6 +225,7 @@ func TestValidationMessages(t *testing.T) {
 // bounds and the enums, wrong types, unknown and missing keys), for the shipped schemas, the fuzz schema
 // and random mutations of them; and every mutated schema the validator accepts, the reference accepts.
 func TestValidatorAgreesWithReference(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(15, 2))
 	var seeds []string
 	for _, raw := range shippedSchemas(t) {

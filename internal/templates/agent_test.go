@@ -11,6 +11,7 @@ import (
 )
 
 func TestNormalizeAgentName(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
 		{"support-bot", "support-bot"},
 		{"myBot", "mybot"}, // the reference's documented example, which its own regex rejected
@@ -37,6 +38,7 @@ func TestNormalizeAgentName(t *testing.T) {
 }
 
 func TestNormalizeBotTag(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
 		{"v1", "v1"},
 		{"Oela0VRdv0", "oela0vrdv0"},
@@ -58,6 +60,7 @@ func TestNormalizeBotTag(t *testing.T) {
 }
 
 func TestBotID(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ name, tag, want, err string }{
 		{name: "myBot", tag: "botTag", want: "ibot-mybot-bottag"},
 		{name: "Support Bot", tag: "V2", want: "ibot-support-bot-v2"},
@@ -80,6 +83,7 @@ func TestBotID(t *testing.T) {
 }
 
 func TestNewBotTag(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for range 200 {
 		tag := NewBotTag()
@@ -93,6 +97,7 @@ func TestNewBotTag(t *testing.T) {
 }
 
 func TestAgentTemplates(t *testing.T) {
+	t.Parallel()
 	got := AgentTemplates()
 	require.NotEmpty(t, got)
 	assert.Equal(t, "blank", got[0])
@@ -101,6 +106,7 @@ func TestAgentTemplates(t *testing.T) {
 }
 
 func TestAgentFilesBlank(t *testing.T) {
+	t.Parallel()
 	files, err := AgentFiles(AgentOptions{AgentName: "Support Bot", BotTag: "V1", Description: "Answers support questions."})
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{".gitignore", "README.md", "agent.json", "index.js", "package.json"}, keys(files))
@@ -143,6 +149,7 @@ func TestAgentFilesBlank(t *testing.T) {
 }
 
 func TestAgentFilesDefaults(t *testing.T) {
+	t.Parallel()
 	files, err := AgentFiles(AgentOptions{AgentName: "helper"})
 	require.NoError(t, err)
 	var agent map[string]string
@@ -160,6 +167,7 @@ func TestAgentFilesDefaults(t *testing.T) {
 }
 
 func TestAgentFilesErrors(t *testing.T) {
+	t.Parallel()
 	_, err := AgentFiles(AgentOptions{AgentName: "helper", Template: "rag"})
 	require.Error(t, err)
 	assert.Equal(t, `unknown agent template "rag": choose one of blank`, err.Error())
@@ -174,6 +182,7 @@ func TestAgentFilesErrors(t *testing.T) {
 }
 
 func TestAgentDirNames(t *testing.T) {
+	t.Parallel()
 	files, err := AgentFiles(AgentOptions{AgentName: "x"})
 	require.NoError(t, err)
 	for name := range files {

@@ -18,6 +18,7 @@ import (
 const maxTemplateFile = 64 << 10
 
 func TestCatalog(t *testing.T) {
+	t.Parallel()
 	list := List()
 	require.NotEmpty(t, list)
 	assert.Equal(t, "helloworld", list[0].Identifier, "init's default comes first")
@@ -47,6 +48,7 @@ func TestCatalog(t *testing.T) {
 }
 
 func TestUnknownTemplate(t *testing.T) {
+	t.Parallel()
 	_, err := Files("nope")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `unknown template "nope"`)
@@ -62,6 +64,7 @@ func TestUnknownTemplate(t *testing.T) {
 }
 
 func TestTemplateFiles(t *testing.T) {
+	t.Parallel()
 	for _, tpl := range List() {
 		t.Run(tpl.Identifier, func(t *testing.T) {
 			files, err := Files(tpl.Identifier)
@@ -117,6 +120,7 @@ func TestTemplateFiles(t *testing.T) {
 }
 
 func TestTemplateSpecifics(t *testing.T) {
+	t.Parallel()
 	fsys, _ := FS("golang")
 	assert.Equal(t, "module app\n\ngo 1.22\n", read(t, fsys, "go.mod"), "go.mod is served under its real name")
 	_, stored := readMaybe(t, fsys, "go.mod_")
@@ -140,6 +144,7 @@ func TestTemplateSpecifics(t *testing.T) {
 }
 
 func TestWriteZip(t *testing.T) {
+	t.Parallel()
 	for _, tpl := range List() {
 		t.Run(tpl.Identifier, func(t *testing.T) {
 			var a, b bytes.Buffer
@@ -170,6 +175,7 @@ func TestWriteZip(t *testing.T) {
 }
 
 func TestMemFSDirectories(t *testing.T) {
+	t.Parallel()
 	fsys := newMemFS(map[string][]byte{"a/b/c.txt": []byte("c\n"), "a/d.txt": []byte("d\n"), "e.txt": []byte("e\n")})
 	require.NoError(t, fstest.TestFS(fsys, "a/b/c.txt", "a/d.txt", "e.txt", "a", "a/b"))
 	entries, err := fs.ReadDir(fsys, "a")

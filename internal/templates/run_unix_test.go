@@ -36,6 +36,7 @@ var serveCommands = map[string]struct {
 }
 
 func TestContainerTemplatesServe(t *testing.T) {
+	t.Parallel()
 	for _, tpl := range List() {
 		if tpl.ServerType != ServerTypeContainer {
 			continue // function templates need npm install of the framework: the localrun tests run them

@@ -69,6 +69,7 @@ func run(t *testing.T, dir string, env []string, name string, args ...string) st
 }
 
 func TestGolangTemplateBuilds(t *testing.T) {
+	t.Parallel()
 	goBin := tool(t, "go")
 	dir := materialize(t, "golang")
 	run(t, dir, goEnv, goBin, "build", "./...")
@@ -76,6 +77,7 @@ func TestGolangTemplateBuilds(t *testing.T) {
 }
 
 func TestGolangTemplateIsGofmted(t *testing.T) {
+	t.Parallel()
 	fsys, _ := FS("golang")
 	src := read(t, fsys, "main.go")
 	formatted, err := format.Source([]byte(src))
@@ -84,6 +86,7 @@ func TestGolangTemplateIsGofmted(t *testing.T) {
 }
 
 func TestNodeTemplatesParse(t *testing.T) {
+	t.Parallel()
 	node := tool(t, "node")
 	dirs := map[string]string{"agent scaffold": writeAgent(t, AgentOptions{AgentName: "checker", BotTag: "t1"})}
 	for _, tpl := range List() {
@@ -103,12 +106,14 @@ func TestNodeTemplatesParse(t *testing.T) {
 }
 
 func TestPythonTemplateCompiles(t *testing.T) {
+	t.Parallel()
 	python := tool(t, "python3")
 	dir := materialize(t, "python")
 	run(t, dir, nil, python, "-m", "py_compile", "app.py")
 }
 
 func TestJavaTemplateCompiles(t *testing.T) {
+	t.Parallel()
 	javac := tool(t, "javac")
 	dir := materialize(t, "java")
 	out := t.TempDir()
@@ -142,6 +147,7 @@ const cases = JSON.parse(process.argv[2]);
 `
 
 func TestAgentHandler(t *testing.T) {
+	t.Parallel()
 	node := tool(t, "node")
 	dir := writeAgent(t, AgentOptions{AgentName: "Help Desk", BotTag: "x1", Description: "Helps."})
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "drive.js"), []byte(agentDriver), 0o644))

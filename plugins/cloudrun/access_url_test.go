@@ -25,6 +25,7 @@ func (h *harness) serviceDomain(t *testing.T, svc string) string {
 // domain first, then the default one, then the service's own domain, like
 // the reference.
 func TestDeployAccessURLFromTheGateway(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.emu.SetSpeed(400)
 	res, out := h.manage(t, map[string]any{"action": "deploy", "serverName": "hello-api", "imageUrl": "ccr.ccs.tencentyun.com/demo/hello:v2"})
@@ -42,6 +43,7 @@ func TestDeployAccessURLFromTheGateway(t *testing.T) {
 // Without a route bound to it (canary-web's is disabled; a new service has
 // none) the service's own domain is the access URL.
 func TestDeployAccessURLFallsBackToTheServiceDomain(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.emu.SetSpeed(400)
 	res, out := h.manage(t, map[string]any{"action": "deploy", "serverName": "img-svc", "imageUrl": "ccr.ccs.tencentyun.com/demo/app:v1"})
@@ -55,6 +57,7 @@ func TestDeployAccessURLFallsBackToTheServiceDomain(t *testing.T) {
 // The gateway lookup is best effort: when it fails the deploy still
 // succeeds, with the service's own domain.
 func TestDeployAccessURLSurvivesAGatewayFailure(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.emu.SetSpeed(400)
 	h.emu.InjectFault(emulator.Fault{Action: "DescribeHTTPServiceRoute", Code: "InternalError", Message: "injected", Times: persistent})
@@ -66,6 +69,7 @@ func TestDeployAccessURLSurvivesAGatewayFailure(t *testing.T) {
 }
 
 func TestGatewayURLs(t *testing.T) {
+	t.Parallel()
 	off := tcbr.Ptr(false)
 	domains := []tcbr.HTTPServiceDomain{
 		{Domain: "env.app.tcloudbase.com", IsDefault: true, Routes: []tcbr.HTTPServiceRoute{

@@ -18,6 +18,7 @@ import (
 // property a field; enums, ranges and the service-name pattern agree; the
 // action enums are the action tables.
 func TestArgsAgreeWithSchema(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		params []param
 		typ    reflect.Type

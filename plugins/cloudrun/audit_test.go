@@ -31,6 +31,7 @@ func readAudit(t *testing.T, file string) []auditEntry {
 }
 
 func TestEveryWriteIsAudited(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.emu.SetSpeed(400)
 	h.project(t, "container-node")
@@ -74,6 +75,7 @@ func TestEveryWriteIsAudited(t *testing.T) {
 }
 
 func TestAnUnwritableAuditLogNeverBlocksACall(t *testing.T) {
+	t.Parallel()
 	blocker := filepath.Join(t.TempDir(), "a-file")
 	require.NoError(t, os.WriteFile(blocker, nil, 0o600))
 	var stderr testutil.Buffer

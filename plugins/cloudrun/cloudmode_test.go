@@ -39,6 +39,7 @@ func actionSchema(t *testing.T, tool mcp.Tool) (enum []string, description strin
 }
 
 func TestCloudModePublishesOnlyRemoteActions(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, inCloudMode())
 	tools, err := h.mcp.ListTools(context.Background(), mcp.ListToolsRequest{})
 	require.NoError(t, err)
@@ -71,6 +72,7 @@ func TestCloudModePublishesOnlyRemoteActions(t *testing.T) {
 }
 
 func TestCloudModeRefusesLocalCalls(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, inCloudMode())
 	// Through the schema check: the action is not a valid value.
 	res, _ := h.manage(t, map[string]any{"action": "init", "serverName": "new-svc"})
@@ -115,6 +117,7 @@ func TestCloudModeRefusesLocalCalls(t *testing.T) {
 }
 
 func TestCloudModeServesTheCloudActions(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, inCloudMode())
 	h.emu.SetSpeed(400)
 	res, out := h.manage(t, map[string]any{"action": "deploy", "serverName": "img-svc", "imageUrl": "ccr.ccs.tencentyun.com/demo/app:v1"})
@@ -130,6 +133,7 @@ func TestCloudModeServesTheCloudActions(t *testing.T) {
 }
 
 func TestDescribeOffered(t *testing.T) {
+	t.Parallel()
 	all := []string{"list", "detail", "templates", "localRuns"}
 	desc := "list: services. detail: a service's config (list: not this). templates: for init. localRuns: what run started."
 	assert.Equal(t, "list: services. detail: a service's config (list: not this).", describeOffered(desc, all, []string{"list", "detail"}))

@@ -27,6 +27,7 @@ func tokens(t *testing.T, s string) int {
 // TestInstructionsAreTheRules: the initialize result carries the rules an
 // agent must never break, in about 150 tokens.
 func TestInstructionsAreTheRules(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
 	c, err := client.NewInProcessClient(serverOf(t, h, false))
@@ -51,6 +52,7 @@ func serverOf(t *testing.T, h *harness, readOnly bool) *mcpserver.MCPServer {
 }
 
 func TestPromptsListAndRender(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
 	list, err := h.mcp.ListPrompts(ctx, mcp.ListPromptsRequest{})
@@ -96,6 +98,7 @@ func TestPromptsListAndRender(t *testing.T) {
 }
 
 func TestCompletions(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
 	complete := func(ref any, arg, value string) []string {
@@ -113,6 +116,7 @@ func TestCompletions(t *testing.T) {
 }
 
 func TestResources(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
 	list, err := h.mcp.ListResources(ctx, mcp.ListResourcesRequest{})
@@ -154,6 +158,7 @@ func TestResources(t *testing.T) {
 // TestTogglesApplyToPromptsAndResources: read-only mode offers only the
 // prompt that reads; a disabled plugin offers nothing at all.
 func TestTogglesApplyToPromptsAndResources(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
 	c, err := client.NewInProcessClient(serverOf(t, h, true))
@@ -183,6 +188,7 @@ func TestTogglesApplyToPromptsAndResources(t *testing.T) {
 // never init, run or targetPath, and a deploy prompt without an image is
 // refused with what to give.
 func TestHostedContentOffersOnlyWhatItServes(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, inCloudMode())
 	ctx := context.Background()
 	c, err := client.NewInProcessClient(serverOf(t, h, false))

@@ -12,6 +12,7 @@ import (
 // fail to start is refused before anything is uploaded, with a hint that
 // fits the project.
 func TestDeployChecksWhatRunChecks(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	express := filepath.Join(h.cfg.Workspace, "express-app")
 	writeFile(t, filepath.Join(express, "package.json"), `{"name":"e","scripts":{"start":"node server.js"},"dependencies":{"express":"^4"}}`)

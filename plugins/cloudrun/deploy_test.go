@@ -43,6 +43,7 @@ func (h *harness) lastBody(t *testing.T, action string) map[string]any {
 func (h *harness) settle() { h.emu.Advance(15 * time.Minute) }
 
 func TestDeployCreateContainer(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.emu.SetSpeed(400) // build ids register within the wait
 	dir := h.project(t, "container-node")
@@ -121,6 +122,7 @@ func (h *harness) uploadedFiles(t *testing.T, svc string) []string {
 }
 
 func TestDeployFunctionCreateBody(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.emu.SetSpeed(400)
 	h.project(t, "function-hello")
@@ -162,6 +164,7 @@ func vpcScenario(t *testing.T) *emulator.Scenario {
 }
 
 func TestDeployUpdatePreservesRemoteConfig(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withScenario(vpcScenario(t)))
 	h.emu.SetSpeed(400)
 	h.project(t, "container-node")
@@ -203,6 +206,7 @@ func TestDeployUpdatePreservesRemoteConfig(t *testing.T) {
 }
 
 func TestDeployImage(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.emu.SetSpeed(400)
 	res, out := h.manage(t, map[string]any{"action": "deploy", "serverName": "img-svc", "imageUrl": "ccr.ccs.tencentyun.com/demo/app:v1"})
@@ -218,6 +222,7 @@ func TestDeployImage(t *testing.T) {
 }
 
 func TestDeployDryRunWritesNothing(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.project(t, "container-node")
 	res, out := h.manage(t, map[string]any{"action": "deploy", "serverName": "orders-svc", "targetPath": "container-node", "dryRun": true,
@@ -234,6 +239,7 @@ func TestDeployDryRunWritesNothing(t *testing.T) {
 }
 
 func TestDeployRefusesAnUnopenedEnv(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.cfg.EnvID = "fresh-env-9z8y7x"
 	h.project(t, "container-node")
@@ -245,6 +251,7 @@ func TestDeployRefusesAnUnopenedEnv(t *testing.T) {
 }
 
 func TestDeployContainerNeedsADockerfile(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.project(t, "function-hello")
 	res, _ := h.manage(t, map[string]any{"action": "deploy", "serverName": "needs-df", "targetPath": "function-hello", "serverType": "container"})
@@ -254,6 +261,7 @@ func TestDeployContainerNeedsADockerfile(t *testing.T) {
 }
 
 func TestDeployFaults(t *testing.T) {
+	t.Parallel()
 	t.Run("upload fails: nothing is created", func(t *testing.T) {
 		h := newHarness(t)
 		h.project(t, "container-node")
@@ -303,6 +311,7 @@ func TestDeployFaults(t *testing.T) {
 }
 
 func TestGrayRelease(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.emu.SetSpeed(400)
 	svc := "canary-web" // seeded with an open GRAY release: v001 100 %, v002 0 %
@@ -367,6 +376,7 @@ func TestGrayRelease(t *testing.T) {
 }
 
 func TestTrafficInputRules(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	for _, tc := range []struct {
 		args map[string]any
@@ -388,6 +398,7 @@ func TestTrafficInputRules(t *testing.T) {
 }
 
 func TestUpdateConfig(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.emu.SetSpeed(400)
 	res, out := h.manage(t, map[string]any{"action": "updateConfig", "serverName": "hello-api", "serverConfig": map[string]any{"MinNum": 2}})
@@ -426,6 +437,7 @@ func TestUpdateConfig(t *testing.T) {
 }
 
 func TestInitEnv(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.emu.SetSpeed(400)
 	res, out := h.manage(t, map[string]any{"action": "initEnv", "envId": "fresh-env-9z8y7x"})
@@ -444,6 +456,7 @@ func TestInitEnv(t *testing.T) {
 // TestManageBadInput: every manageCloudRun parameter with a wrong type, range
 // or enum is refused, naming the parameter, before any upstream call.
 func TestManageBadInput(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.project(t, "container-node")
 	base := func(extra map[string]any) map[string]any {

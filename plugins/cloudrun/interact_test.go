@@ -54,6 +54,7 @@ func (h *harness) serviceExists(t *testing.T, svc string) bool {
 }
 
 func TestDeleteAsksTheUser(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		answer  mcp.ElicitationResult
@@ -97,6 +98,7 @@ func TestDeleteAsksTheUser(t *testing.T) {
 }
 
 func TestDeleteWithoutElicitationNeedsForce(t *testing.T) {
+	t.Parallel()
 	for _, protocol := range protocols {
 		t.Run(protocol, func(t *testing.T) {
 			h := newHarness(t, withMCPClient(protocol, mcp.ClientCapabilities{}))
@@ -117,6 +119,7 @@ func TestDeleteWithoutElicitationNeedsForce(t *testing.T) {
 // user is asked, whatever force says; force is the consent of clients that
 // cannot ask.
 func TestForceDoesNotSkipTheQuestion(t *testing.T) {
+	t.Parallel()
 	for _, protocol := range protocols {
 		t.Run(protocol, func(t *testing.T) {
 			u := &user{answer: answer(mcp.ElicitationResponseActionDecline, nil)}
@@ -147,6 +150,7 @@ func TestForceDoesNotSkipTheQuestion(t *testing.T) {
 // TestDeleteWhileATaskRunsIsRefusedBeforeAsking: the user is never asked to
 // confirm what the platform would refuse.
 func TestDeleteWhileATaskRunsIsRefusedBeforeAsking(t *testing.T) {
+	t.Parallel()
 	u := &user{answer: answer(mcp.ElicitationResponseActionAccept, map[string]any{"confirm": true})}
 	h := newHarness(t, elicitingClient(mcp.ProtocolVersion20251125, u))
 	// canary-web has an open gray release: its task is running.
@@ -159,6 +163,7 @@ func TestDeleteWhileATaskRunsIsRefusedBeforeAsking(t *testing.T) {
 }
 
 func TestDeleteOfAMissingServiceDoesNotAsk(t *testing.T) {
+	t.Parallel()
 	u := &user{answer: answer(mcp.ElicitationResponseActionAccept, nil)}
 	h := newHarness(t, elicitingClient(mcp.ProtocolVersion20251125, u))
 	res, _ := h.manage(t, map[string]any{"action": "delete", "serverName": "no-such-svc"})
@@ -168,6 +173,7 @@ func TestDeleteOfAMissingServiceDoesNotAsk(t *testing.T) {
 }
 
 func TestInitOverFilesAsksTheUser(t *testing.T) {
+	t.Parallel()
 	for _, protocol := range protocols {
 		for _, accept := range []bool{true, false} {
 			name := protocol + "/decline"
@@ -234,6 +240,7 @@ func (r *rootsClient) count() int {
 }
 
 func TestRootsAreTheWorkspace(t *testing.T) {
+	t.Parallel()
 	for _, protocol := range protocols {
 		t.Run(protocol, func(t *testing.T) {
 			rootA, rootB := realDir(t), realDir(t)
@@ -269,6 +276,7 @@ func TestRootsAreTheWorkspace(t *testing.T) {
 }
 
 func TestNoRootsMeansTheConfiguredWorkspace(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withMCPClient(mcp.ProtocolVersion20250618, mcp.ClientCapabilities{}))
 	res, out := h.manage(t, map[string]any{"action": "init", "serverName": "plain"})
 	require.False(t, res.IsError, resultText(res))
@@ -306,6 +314,7 @@ func (n *notes) of(method string) []mcp.JSONRPCNotification {
 }
 
 func TestDeploySendsProgressAndLogNotifications(t *testing.T) {
+	t.Parallel()
 	for _, protocol := range protocols {
 		t.Run(protocol, func(t *testing.T) {
 			h := newHarness(t, withMCPClient(protocol, mcp.ClientCapabilities{}))
@@ -344,6 +353,7 @@ func TestDeploySendsProgressAndLogNotifications(t *testing.T) {
 }
 
 func TestNoLogNotificationsBelowTheClientsLevel(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withMCPClient(mcp.ProtocolVersion20250618, mcp.ClientCapabilities{}))
 	h.emu.SetSpeed(100)
 	var got notes

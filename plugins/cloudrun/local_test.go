@@ -18,6 +18,7 @@ import (
 )
 
 func TestInitEveryTemplate(t *testing.T) {
+	t.Parallel()
 	for _, source := range []string{"remote", "embedded"} {
 		t.Run(source, func(t *testing.T) {
 			h := newHarness(t)
@@ -48,6 +49,7 @@ func TestInitEveryTemplate(t *testing.T) {
 }
 
 func TestInitRefusesANonEmptyTarget(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	dir := filepath.Join(h.cfg.Workspace, "taken")
 	writeFile(t, filepath.Join(dir, "keep.txt"), "mine")
@@ -66,6 +68,7 @@ func TestInitRefusesANonEmptyTarget(t *testing.T) {
 }
 
 func TestInitUnknownTemplate(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	res, _ := h.manage(t, map[string]any{"action": "init", "serverName": "x-app", "template": "cobol"})
 	require.True(t, res.IsError)
@@ -130,6 +133,7 @@ func hostileTemplates(t *testing.T) string {
 }
 
 func TestInitRefusesHostileArchives(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.cfg.TemplatesURL = hostileTemplates(t)
 	existing := filepath.Join(h.cfg.Workspace, "svc-cut")
@@ -161,6 +165,7 @@ func TestInitRefusesHostileArchives(t *testing.T) {
 }
 
 func TestDownloadRoundTrip(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.emu.SetSpeed(400)
 	src := h.project(t, "container-node")
@@ -192,6 +197,7 @@ func TestDownloadRoundTrip(t *testing.T) {
 }
 
 func TestCreateAgent(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	res, out := h.manage(t, map[string]any{"action": "createAgent", "serverName": "support-bot",
 		"agentConfig": map[string]any{"agentName": "Support Bot", "botTag": "demo1", "description": "answers questions"}})
@@ -213,6 +219,7 @@ func TestCreateAgent(t *testing.T) {
 }
 
 func TestPathsStayInTheWorkspace(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	outside := t.TempDir()
 	require.NoError(t, os.Symlink(outside, filepath.Join(h.cfg.Workspace, "link-out")))

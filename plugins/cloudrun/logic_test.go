@@ -204,6 +204,7 @@ func TestPlatformMessagesInEnglish(t *testing.T) {
 }
 
 func TestChineseUpstreamMessagesThroughTheTool(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.emu.InjectFault(emulator.Fault{Action: "DescribeCloudRunServers", Code: "ResourceInUse", Message: "已有部署发布任务运行中"})
 	res, out := h.query(t, map[string]any{"action": "list"})

@@ -17,6 +17,7 @@ import (
 // no chain comes back to an action it already left (a poll repeats itself,
 // nothing else repeats).
 func TestNextStepsAreCompleteAndAcyclic(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.project(t, "container-node")
 	h.emu.SetSpeed(0) // states stand still while the chains are followed

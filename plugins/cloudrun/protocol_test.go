@@ -28,6 +28,7 @@ func listTools(t *testing.T, h *harness) (map[string]mcp.Tool, []byte) {
 }
 
 func TestToolsListAnnotations(t *testing.T) {
+	t.Parallel()
 	tools, _ := listTools(t, newHarness(t))
 	require.Len(t, tools, 2)
 	b := func(p *bool) any {
@@ -51,6 +52,7 @@ func TestToolsListAnnotations(t *testing.T) {
 // TestToolSchemaSnapshots pins each tool's published definition to a file;
 // UPDATE_SNAPSHOTS=1 rewrites them after an intended change.
 func TestToolSchemaSnapshots(t *testing.T) {
+	t.Parallel()
 	tools, _ := listTools(t, newHarness(t))
 	for name, tool := range tools {
 		t.Run(name, func(t *testing.T) {
@@ -72,12 +74,14 @@ func TestToolSchemaSnapshots(t *testing.T) {
 // TestToolsListSize keeps the tools/list payload small: every byte is read
 // by the model on every session. The reference server spends ~24.5 kB.
 func TestToolsListSize(t *testing.T) {
+	t.Parallel()
 	_, raw := listTools(t, newHarness(t))
 	t.Logf("tools/list result: %d bytes", len(raw))
 	assert.Less(t, len(raw), 12*1024)
 }
 
 func TestSchemaErrorsThroughMCP(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	res, _ := h.query(t, map[string]any{"action": "lst"})
 	require.True(t, res.IsError)
@@ -104,6 +108,7 @@ func TestSchemaErrorsThroughMCP(t *testing.T) {
 }
 
 func TestUnknownTool(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	req := mcp.CallToolRequest{}
 	req.Params.Name = "deployEverything"
@@ -113,6 +118,7 @@ func TestUnknownTool(t *testing.T) {
 }
 
 func TestDelete(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	// Warm the list cache so the test sees the write invalidate it.
 	_, out := h.query(t, map[string]any{"action": "list"})

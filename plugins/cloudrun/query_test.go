@@ -103,6 +103,7 @@ var happyCases = []queryCase{
 }
 
 func TestQueryHappyPath(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	for _, tc := range happyCases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -114,6 +115,7 @@ func TestQueryHappyPath(t *testing.T) {
 }
 
 func TestQueryNotFound(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	for _, action := range []string{"detail", "getDeployLog", "getProcessLog", "getDeployRecords", "getManageTask"} {
 		t.Run(action, func(t *testing.T) {
@@ -134,6 +136,7 @@ func TestQueryNotFound(t *testing.T) {
 }
 
 func TestQueryAuthFailure(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withSecretKey("not-the-right-key"))
 	for _, tc := range happyCases {
 		if tc.upstream == "" {
@@ -150,6 +153,7 @@ func TestQueryAuthFailure(t *testing.T) {
 }
 
 func TestQueryRateLimitedThenSuccess(t *testing.T) {
+	t.Parallel()
 	for _, tc := range happyCases {
 		if tc.upstream == "" {
 			continue
@@ -166,6 +170,7 @@ func TestQueryRateLimitedThenSuccess(t *testing.T) {
 }
 
 func TestQueryMalformedUpstream(t *testing.T) {
+	t.Parallel()
 	for _, tc := range happyCases {
 		if tc.upstream == "" {
 			continue
@@ -180,6 +185,7 @@ func TestQueryMalformedUpstream(t *testing.T) {
 }
 
 func TestQueryTimeout(t *testing.T) {
+	t.Parallel()
 	for _, tc := range happyCases {
 		if tc.upstream == "" {
 			continue
@@ -215,6 +221,7 @@ func assertFailed(t *testing.T, tc queryCase, res *mcp.CallToolResult, out map[s
 }
 
 func TestTemplatesFallBackToEmbedded(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.cfg.TemplatesURL = "http://127.0.0.1:1/nothing-listens-here"
 	res, out := h.query(t, map[string]any{"action": "templates"})
@@ -229,6 +236,7 @@ func TestTemplatesFallBackToEmbedded(t *testing.T) {
 }
 
 func TestQueryFollowUps(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	t.Run("image deploy has no build log", func(t *testing.T) {
 		res, out := h.query(t, map[string]any{"action": "getDeployLog", "detailServerName": "todo-func"})
@@ -267,6 +275,7 @@ func TestQueryFollowUps(t *testing.T) {
 }
 
 func TestBuildLogFollowsProgress(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.emu.Advance(20 * time.Second) // orders-svc is half-way through its build
 	res, out := h.query(t, map[string]any{"action": "getDeployLog", "detailServerName": "orders-svc"})
@@ -285,6 +294,7 @@ func TestBuildLogFollowsProgress(t *testing.T) {
 }
 
 func TestListPaging(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	_, all := h.query(t, map[string]any{"action": "list", "pageSize": 100})
 	total := int(all["total"].(float64))
@@ -303,6 +313,7 @@ func TestListPaging(t *testing.T) {
 }
 
 func TestListCache(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	list := map[string]any{"action": "list"}
 	_, out := h.query(t, list)
@@ -322,6 +333,7 @@ func TestListCache(t *testing.T) {
 }
 
 func TestDetailCacheSkipsRunningDeploys(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	for i := 0; i < 2; i++ {
 		h.query(t, map[string]any{"action": "detail", "detailServerName": "orders-svc"})
@@ -332,6 +344,7 @@ func TestDetailCacheSkipsRunningDeploys(t *testing.T) {
 }
 
 func TestConcurrentIdenticalReadsShareOneCall(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	var wg sync.WaitGroup
 	for i := 0; i < 10; i++ {
@@ -347,6 +360,7 @@ func TestConcurrentIdenticalReadsShareOneCall(t *testing.T) {
 }
 
 func TestMissingCredentials(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withoutCredentials())
 	res, _ := h.query(t, map[string]any{"action": "list"})
 	require.True(t, res.IsError)
@@ -364,6 +378,7 @@ func TestMissingCredentials(t *testing.T) {
 }
 
 func TestDetailNeedsAServiceName(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	res, _ := h.query(t, map[string]any{"action": "detail"})
 	require.True(t, res.IsError)
@@ -374,6 +389,7 @@ func TestDetailNeedsAServiceName(t *testing.T) {
 }
 
 func TestLogTruncationKeepsTheTail(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	for i := 0; i < 5000; i++ {
 		fmt.Fprintf(&b, "line %04d of a long build log\n", i)
@@ -390,6 +406,7 @@ func TestLogTruncationKeepsTheTail(t *testing.T) {
 }
 
 func TestLogPagingReadsEveryLineOnce(t *testing.T) {
+	t.Parallel()
 	var all []string
 	for i := 1; i <= 5000; i++ {
 		all = append(all, fmt.Sprintf("line %04d of a long build log", i))
@@ -423,6 +440,7 @@ func TestLogPagingReadsEveryLineOnce(t *testing.T) {
 }
 
 func TestDeployLogFromLine(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	res, out := h.query(t, map[string]any{"action": "getDeployLog", "detailServerName": "broken-build", "fromLine": 2})
 	require.False(t, res.IsError, resultText(res))

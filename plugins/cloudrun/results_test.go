@@ -72,6 +72,7 @@ func as[T any]() func(t *testing.T, res *mcp.CallToolResult) {
 // action's typed result, keys are lowerCamelCase, nothing is null; failures
 // are isError with what, why and a next step or a hint.
 func TestResultsShape(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.emu.SetSpeed(400)
 	h.project(t, "container-node")

@@ -18,6 +18,7 @@ import (
 // init, runs locally through the tool with its own toolchain (no Docker
 // engine here), answers on its port, and stops.
 func TestContainerTemplatesRunLocally(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		template, tool string
 		long           bool // compiles first: part of the end-to-end suite

@@ -24,6 +24,7 @@ import (
 // init helloworld, run it (npm install from the registry on first use), GET
 // its port, see it in localRuns, stop it, and check the process is gone.
 func TestLocalLoopEndToEnd(t *testing.T) {
+	t.Parallel()
 	testutil.NeedsE2E(t) // npm install from the registry
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node is not on PATH: install Node.js 18 or later (https://nodejs.org) to run the local-run end-to-end test")

@@ -38,6 +38,7 @@ func assertFile(t *testing.T, path, want string) {
 }
 
 func TestCloudbasercSymlinksAreNeverFollowed(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.emu.SetSpeed(400)
 	dir := h.project(t, "container-node")
@@ -112,6 +113,7 @@ func setServiceEnv(sc *emulator.Scenario, svc string, env map[string]string, raw
 }
 
 func TestInitAndDownloadNeverWriteThroughLinks(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	outside := t.TempDir()
 	require.NoError(t, os.Symlink(outside, filepath.Join(h.cfg.Workspace, "escape")))
@@ -132,6 +134,7 @@ func TestInitAndDownloadNeverWriteThroughLinks(t *testing.T) {
 }
 
 func TestWorkspaceRootIsNeverATarget(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.emu.SetSpeed(400)
 	keep := filepath.Join(h.cfg.Workspace, "keep.txt")
@@ -152,6 +155,7 @@ func TestWorkspaceRootIsNeverATarget(t *testing.T) {
 }
 
 func TestDockerfileAndBuildDirStayInsideTheProject(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.project(t, "container-node")
 	secret := outsideFile(t, "Dockerfile", "FROM scratch\nEXPOSE 9999\n")
@@ -172,6 +176,7 @@ func TestDockerfileAndBuildDirStayInsideTheProject(t *testing.T) {
 }
 
 func TestSpecialFilesInAProjectDoNotBlockADeploy(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	dir := h.project(t, "function-hello")
 	for _, name := range []string{"Dockerfile", ".cloudbaseignore", "cloudbaserc.json", "extra.txt"} {
@@ -193,6 +198,7 @@ func TestSpecialFilesInAProjectDoNotBlockADeploy(t *testing.T) {
 }
 
 func TestSwappingTheProjectForALinkNeverPackagesOutside(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.emu.SetSpeed(400)
 	outside := t.TempDir()
@@ -229,6 +235,7 @@ func TestSwappingTheProjectForALinkNeverPackagesOutside(t *testing.T) {
 }
 
 func TestSwappingTheInitTargetForALinkNeverWritesOutside(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	outside := t.TempDir()
 	base := filepath.Join(h.cfg.Workspace, "apps")
@@ -256,6 +263,7 @@ func TestSwappingTheInitTargetForALinkNeverWritesOutside(t *testing.T) {
 }
 
 func TestEnvParamsValuesAreCutFromUpstreamErrors(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withScenario(vpcScenario(t)))
 	h.project(t, "container-node")
 	// The platform quotes the request it refuses, values included.
@@ -276,6 +284,7 @@ func TestEnvParamsValuesAreCutFromUpstreamErrors(t *testing.T) {
 }
 
 func TestDetailMasksEveryEnvParamsValue(t *testing.T) {
+	t.Parallel()
 	sc := emulator.DefaultScenario()
 	setServiceEnv(sc, "hello-api", map[string]string{"PLAIN": "visible-looking-value", "N": "12345", "HOST": "db.internal"}, nil)
 	h := newHarness(t, withScenario(sc))
@@ -294,6 +303,7 @@ func TestDetailMasksEveryEnvParamsValue(t *testing.T) {
 }
 
 func TestDetailMasksEnvParamsThatAreNotJSON(t *testing.T) {
+	t.Parallel()
 	sc := emulator.DefaultScenario()
 	setServiceEnv(sc, "hello-api", nil, json.RawMessage(`{"EnvParams":"PASSWORD=hunter2-not-json"}`))
 	h := newHarness(t, withScenario(sc))
@@ -312,6 +322,7 @@ func mustQuery(t *testing.T, h *harness, args map[string]any) map[string]any {
 // TestAuditNeverCarriesArguments: every call, refused ones included, gets
 // one line; none carries a path, image, template or env value.
 func TestAuditNeverCarriesArguments(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.emu.SetSpeed(400)
 	h.project(t, "container-node")

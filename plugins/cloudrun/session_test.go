@@ -85,6 +85,7 @@ func (a *agent) summary(task string) {
 }
 
 func TestModelStyleSession(t *testing.T) {
+	t.Parallel()
 	u := &user{answer: answer(mcp.ElicitationResponseActionDecline, nil)}
 	h := newHarness(t, elicitingClient(mcp.ProtocolVersion20251125, u))
 	h.emu.SetSpeed(0) // time moves only when the agent waits

@@ -15,6 +15,7 @@ const toolsListTokenBudget = 2600
 
 // TestToolsListTokenBudget measures tools/list with a real tokenizer.
 func TestToolsListTokenBudget(t *testing.T) {
+	t.Parallel()
 	_, raw := listTools(t, newHarness(t))
 	enc, err := tokenizer.Get(tokenizer.O200kBase)
 	require.NoError(t, err)
@@ -29,6 +30,7 @@ func TestToolsListTokenBudget(t *testing.T) {
 // the keys of serverConfig, runOptions and agentConfig (deeper, the API's own
 // structures, such as VpcConf.VpcId, are named by the key above them).
 func TestEveryFieldIsDescribed(t *testing.T) {
+	t.Parallel()
 	tools, _ := listTools(t, newHarness(t))
 	for name, tool := range tools {
 		assert.NotEmpty(t, tool.Description, name)

@@ -11,6 +11,7 @@ import (
 // takes: a value copies back as it is, keys match in any case (the
 // result says which it normalised), and the EnvParams mask is never sent.
 func TestOneVocabulary(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	_, out := h.query(t, map[string]any{"action": "detail", "detailServerName": "hello-api"})
 	config := path(out, "service", "config").(map[string]any)

@@ -13,6 +13,7 @@ import (
 // serverConfig.VpcConf.CreateType (1 new VPC, 2 an existing one) reaches
 // CreateCloudRunServer's VpcInfo; without it the VPC named is an existing one.
 func TestDeployVpcInfoCreateType(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, svc, vpcID string
 		createType       any
