@@ -81,6 +81,7 @@ func rawSession(t *testing.T, env []string, lines []string, pause time.Duration)
 	closed := time.Now()
 	require.NoError(t, in.Close())
 	exitErr = cmd.Wait()
+	assert.NotContains(t, errb.String(), emulator.WireViolationLog, "requests the real API would refuse")
 	return out.String(), errb.String(), time.Since(closed), exitErr
 }
 

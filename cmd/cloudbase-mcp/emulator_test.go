@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os/exec"
@@ -35,6 +36,7 @@ func startEmulatorCmd(t *testing.T, args ...string) string {
 	go func() { _, _ = io.Copy(io.Discard, out) }()
 	base, ok := strings.CutPrefix(strings.TrimSpace(line), "CloudRun emulator listening on ")
 	require.True(t, ok, line)
+	t.Cleanup(func() { assertNoWireViolations(t, base) })
 	return base
 }
 
@@ -118,4 +120,20 @@ func TestStandaloneEmulatorAdminIsLoopbackOnly(t *testing.T) {
 	assert.Equal(t, http.StatusUnsupportedMediaType, send(http.MethodPost, "/__emulator/faults", "", "text/plain", fault), "cross-site form post")
 	assert.Equal(t, http.StatusOK, send(http.MethodGet, "/__emulator/faults", "", "", ""))
 	assert.Equal(t, http.StatusOK, send(http.MethodPost, "/__emulator/faults", "localhost:"+port, "application/json", fault))
+}
+
+// assertNoWireViolations asks a running emulator for the requests it
+// refused as the real API would (GET /__emulator/violations): a test of
+// ours must send none.
+func assertNoWireViolations(t *testing.T, base string) {
+	t.Helper()
+	resp, err := http.Get(base + "/__emulator/violations")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var got struct {
+		Violations []emulator.WireViolation `json:"violations"`
+	}
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&got))
+	assert.Empty(t, got.Violations, "requests the real API would refuse")
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/emulator"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/testutil"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -30,6 +31,7 @@ func startHostedBinary(t *testing.T, env ...string) (endpoint string, cmd *exec.
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	stderr = &testutil.Buffer{}
+	t.Cleanup(func() { assert.NotContains(t, stderr.String(), emulator.WireViolationLog) })
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(pipe)

@@ -56,6 +56,7 @@ func newCloud(t *testing.T) *cloud {
 	srv := httptest.NewServer(emu.Handler())
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { _ = emu.Close() })
+	t.Cleanup(func() { assert.Empty(t, emu.WireViolations(), "requests the real API would refuse") })
 	return &cloud{emu: emu, url: srv.URL}
 }
 

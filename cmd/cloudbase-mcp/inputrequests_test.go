@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/emulator"
 	"github.com/cloudbase-mcp/cloudbase-mcp/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -42,6 +43,7 @@ func startModern(t *testing.T, caps map[string]any) *modernSession {
 	s.out = bufio.NewScanner(out)
 	s.out.Buffer(make([]byte, 1<<20), 1<<24)
 	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { assert.NotContains(t, s.stderr.String(), emulator.WireViolationLog) })
 	t.Cleanup(func() {
 		_ = s.in.Close()
 		done := make(chan struct{})

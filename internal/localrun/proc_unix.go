@@ -11,7 +11,7 @@ import (
 
 // setProcAttrs puts the child in a process group of its own, so that a stop
 // reaches everything it spawned, and (on Linux) asks the kernel to send it
-// SIGTERM if the server dies without cleaning up.
+// SIGKILL if the server dies without cleaning up (deathsig_linux.go).
 func setProcAttrs(cmd *exec.Cmd) {
 	attr := &syscall.SysProcAttr{Setpgid: true}
 	setDeathSignal(attr)
