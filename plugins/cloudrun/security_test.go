@@ -175,6 +175,52 @@ func TestDockerfileAndBuildDirStayInsideTheProject(t *testing.T) {
 	}
 }
 
+// TestProjectFilesLinkedOutsideAreNotRead: the project's own Dockerfile,
+// package.json or .cloudbaseignore is a link to a file outside it (or to
+// /dev/zero); deploy and run read none of them, refuse, and answer at once.
+func TestProjectFilesLinkedOutsideAreNotRead(t *testing.T) {
+	t.Parallel()
+	secret := outsideFile(t, "Dockerfile", "FROM scratch\nEXPOSE 9999\n")
+	for _, link := range []struct{ name, target string }{
+		{"Dockerfile", secret}, {"Dockerfile", "/dev/zero"},
+		{"package.json", secret}, {"package.json", "/dev/zero"},
+		{".cloudbaseignore", secret}, {".cloudbaseignore", "/dev/zero"},
+	} {
+		to := link.target
+		if to == secret {
+			to = "an outside file"
+		}
+		t.Run(link.name+" to "+to, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			dir := h.project(t, "container-node")
+			_ = os.Remove(filepath.Join(dir, link.name))
+			require.NoError(t, os.Symlink(link.target, filepath.Join(dir, link.name)))
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				for _, args := range []map[string]any{
+					{"action": "deploy", "serverName": "link-attack", "targetPath": "container-node", "dryRun": true},
+					{"action": "deploy", "serverName": "link-attack", "targetPath": "container-node"},
+					{"action": "run", "serverName": "link-attack", "targetPath": "container-node"},
+				} {
+					res, _ := h.manage(t, args)
+					assert.True(t, res.IsError, "%v: %s", args, resultText(res))
+					assert.NotContains(t, resultText(res), "9999", "%v: nothing of the outside file is read", args)
+				}
+			}()
+			select {
+			case <-done:
+			case <-time.After(30 * time.Second):
+				t.Fatal("the call blocked on the link")
+			}
+			for _, r := range h.emu.Requests() {
+				assert.NotEqual(t, "CreateCloudRunServer", r.Action, "nothing was deployed")
+			}
+		})
+	}
+}
+
 func TestSpecialFilesInAProjectDoNotBlockADeploy(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
