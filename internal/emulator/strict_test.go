@@ -3,7 +3,10 @@ package emulator
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -224,4 +227,19 @@ func TestAnswerOffTheTableIsAnError(t *testing.T) {
 	require.Len(t, vs, 1)
 	assert.Equal(t, "response", vs[0].Direction)
 	assert.True(t, slices.ContainsFunc(vs, func(v WireViolation) bool { return v.Path == "PodCount" }))
+}
+
+// TestReferenceRequestsCopyIsCurrent: testdata/reference-requests.jsonl is
+// a copy of the capture in the team's shared spec; where that spec sits
+// beside the checkout (../shared), the two must be the same bytes.
+func TestReferenceRequestsCopyIsCurrent(t *testing.T) {
+	t.Parallel()
+	spec, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "spec", "reference-requests.jsonl"))
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skip("../shared/spec is not beside this checkout; the copy in testdata is used as it is")
+	}
+	require.NoError(t, err)
+	copied, err := os.ReadFile(filepath.Join("testdata", "reference-requests.jsonl"))
+	require.NoError(t, err)
+	assert.Equal(t, string(spec), string(copied), "copy ../shared/spec/reference-requests.jsonl to internal/emulator/testdata/")
 }
