@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -271,6 +272,58 @@ func TestRootsAreTheWorkspace(t *testing.T) {
 			assert.DirExists(t, filepath.Join(rootB, "moved"))
 			res, _ = h.manage(t, map[string]any{"action": "init", "serverName": "old", "targetPath": rootA})
 			assert.True(t, res.IsError, "the old root no longer applies")
+		})
+	}
+}
+
+// rawRootsClient answers roots/list with the URIs exactly as given.
+type rawRootsClient struct{ uris []string }
+
+func (r rawRootsClient) ListRoots(context.Context, mcp.ListRootsRequest) (*mcp.ListRootsResult, error) {
+	out := &mcp.ListRootsResult{Roots: []mcp.Root{}}
+	for _, u := range r.uris {
+		out.Roots = append(out.Roots, mcp.Root{URI: u, Name: "r"})
+	}
+	return out, nil
+}
+
+// TestHostileRootURIsAreIgnored: roots a client offers in forms a real
+// client does not send (a host, encoded separators or NUL, dot segments, a
+// query, another scheme) are not taken as the workspace, in either era;
+// the plain root beside them is.
+func TestHostileRootURIsAreIgnored(t *testing.T) {
+	t.Parallel()
+	for _, protocol := range protocols {
+		t.Run(protocol, func(t *testing.T) {
+			outside, rootA := realDir(t), realDir(t)
+			o := filepath.ToSlash(outside)
+			hostile := []string{
+				"file://evil.example" + o,
+				"file://" + o + "%2F..",
+				"file://" + strings.ReplaceAll(o, "/", "%2F"),
+				"file://" + o + "%00",
+				"file://" + o + "/../" + filepath.Base(outside),
+				"file://" + o + "?x=1",
+				"http://" + o,
+				"file:" + o + "%5C..",
+			}
+			rc := rawRootsClient{uris: append(hostile, (&url.URL{Scheme: "file", Path: filepath.ToSlash(rootA)}).String())}
+			caps := mcp.ClientCapabilities{}
+			caps.Roots = &struct {
+				ListChanged bool `json:"listChanged,omitempty"`
+			}{}
+			h := newHarness(t, withMCPClient(protocol, caps, client.WithRootsHandler(rc)))
+
+			res, _ := h.manage(t, map[string]any{"action": "init", "serverName": "evil", "template": "helloworld", "targetPath": outside})
+			require.True(t, res.IsError, "a hostile root made %s a workspace", outside)
+			assert.Contains(t, resultText(res), "outside the workspace")
+			entries, err := os.ReadDir(outside)
+			require.NoError(t, err)
+			assert.Empty(t, entries, "nothing written outside")
+
+			res, out := h.manage(t, map[string]any{"action": "init", "serverName": "fine", "template": "helloworld"})
+			require.False(t, res.IsError, resultText(res))
+			assert.Equal(t, filepath.Join(rootA, "fine"), out["projectDir"], "the plain root is the workspace")
 		})
 	}
 }
