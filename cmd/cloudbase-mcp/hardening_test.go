@@ -69,8 +69,18 @@ func startProc(t *testing.T, emuURL string, extra ...string) *proc {
 	p.cmd.Stderr = p.stderr
 	require.NoError(t, p.cmd.Start())
 	t.Cleanup(func() {
-		_ = p.cmd.Process.Kill()
-		_, _ = p.cmd.Process.Wait()
+		// Stdin EOF first, as a client ends a session, so the server ends
+		// its local runs (whole process groups); SIGKILL would leave their
+		// grandchildren behind. Killed only if it does not exit.
+		_ = p.in.Close()
+		done := make(chan struct{})
+		go func() { _, _ = p.cmd.Process.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = p.cmd.Process.Kill()
+			<-done
+		}
 	})
 	go p.read(out)
 	p.send(rpc(0, "initialize", map[string]any{"protocolVersion": "2025-06-18", "capabilities": map[string]any{},

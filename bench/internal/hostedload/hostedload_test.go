@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/cloudbase-mcp/cloudbase-mcp/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -17,6 +18,7 @@ func TestTwoInstancesServeTheLoadWithoutErrors(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a load run")
 	}
+	testutil.NeedsE2E(t) // a load run of two binaries: in CI, not in a plain make test
 	bin := filepath.Join(t.TempDir(), "cloudbase-mcp")
 	build := exec.Command("go", "build", "-o", bin, "../../../cmd/cloudbase-mcp")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
