@@ -234,15 +234,16 @@ func TestValidatorAgreesWithReference(t *testing.T) {
 	slices.Sort(seeds)
 	seeds = append(seeds, string(fuzzToolSchema))
 	var valid, invalid, mutants int
-	check := func(raw string, doc any, n int) {
-		s := mustCompile(t, raw)
+	check := func(raw string, doc any, s *schema, n int) {
 		ref := reference(t, raw)
 		for range n {
 			inst := instance(rng, doc, 0)
 			got := ourViolations(s, inst)
 			want := referenceValid(ref, inst)
-			b, _ := json.Marshal(inst)
-			require.Equal(t, want, len(got) == 0, "schema %s\ninstance %s\nours: %v", raw, b, got)
+			if want != (len(got) == 0) {
+				b, _ := json.Marshal(inst)
+				require.Equal(t, want, len(got) == 0, "schema %s\ninstance %s\nours: %v", raw, b, got)
+			}
 			if want {
 				valid++
 			} else {
@@ -253,19 +254,22 @@ func TestValidatorAgreesWithReference(t *testing.T) {
 	for _, raw := range seeds {
 		doc, err := decodeJSON([]byte(raw))
 		require.NoError(t, err)
-		check(raw, doc, 3000)
+		check(raw, doc, mustCompile(t, raw), 3000)
 	}
 	for i := range 3000 {
 		seed, err := decodeJSON([]byte(seeds[i%len(seeds)]))
 		require.NoError(t, err)
 		doc := mutate(rng, seed, 1+rng.IntN(2))
-		if _, err := compileSchema(doc, ""); err != nil {
-			continue
-		}
 		b, err := json.Marshal(doc)
 		require.NoError(t, err)
+		normalized, err := decodeJSON(b) // what the reference is given, decoded as the server decodes it
+		require.NoError(t, err)
+		s, err := compileSchema(normalized, "")
+		if err != nil {
+			continue
+		}
 		mutants++
-		check(string(b), doc, 20)
+		check(string(b), doc, s, 20)
 	}
 	t.Logf("%d valid and %d invalid instances, %d mutated schemas", valid, invalid, mutants)
 	assert.Greater(t, valid, 800)
