@@ -29,12 +29,7 @@ func tokens(t *testing.T, s string) int {
 func TestInstructionsAreTheRules(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	ctx := context.Background()
-	c, err := client.NewInProcessClient(serverOf(t, h, false))
-	require.NoError(t, err)
-	require.NoError(t, c.Start(ctx))
-	res, err := c.Initialize(ctx, mcp.InitializeRequest{Params: mcp.InitializeParams{ProtocolVersion: mcp.ProtocolVersion20251125}})
-	require.NoError(t, err)
+	_, res := initialized(t, serverOf(t, h, false))
 	n := tokens(t, res.Instructions)
 	t.Logf("instructions: %d bytes, %d o200k tokens", len(res.Instructions), n)
 	assert.LessOrEqual(t, n, 170)
@@ -44,6 +39,18 @@ func TestInstructionsAreTheRules(t *testing.T) {
 }
 
 // serverOf builds a server over the harness's plugin, read-only or not.
+// initialized starts an in-process client on srv and completes the
+// handshake at 2025-11-25.
+func initialized(t *testing.T, srv *mcpserver.MCPServer) (*client.Client, *mcp.InitializeResult) {
+	t.Helper()
+	c, err := client.NewInProcessClient(srv)
+	require.NoError(t, err)
+	require.NoError(t, c.Start(context.Background()))
+	res, err := c.Initialize(context.Background(), mcp.InitializeRequest{Params: mcp.InitializeParams{ProtocolVersion: mcp.ProtocolVersion20251125}})
+	require.NoError(t, err)
+	return c, res
+}
+
 func serverOf(t *testing.T, h *harness, readOnly bool) *mcpserver.MCPServer {
 	t.Helper()
 	built, err := server.New(server.Options{Version: "test", ReadOnly: readOnly}, h.plugin)
@@ -161,11 +168,7 @@ func TestTogglesApplyToPromptsAndResources(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
-	c, err := client.NewInProcessClient(serverOf(t, h, true))
-	require.NoError(t, err)
-	require.NoError(t, c.Start(ctx))
-	_, err = c.Initialize(ctx, mcp.InitializeRequest{Params: mcp.InitializeParams{ProtocolVersion: mcp.ProtocolVersion20251125}})
-	require.NoError(t, err)
+	c, _ := initialized(t, serverOf(t, h, true))
 	list, err := c.ListPrompts(ctx, mcp.ListPromptsRequest{})
 	require.NoError(t, err)
 	require.Len(t, list.Prompts, 1)
@@ -173,11 +176,7 @@ func TestTogglesApplyToPromptsAndResources(t *testing.T) {
 
 	built, err := server.New(server.Options{Version: "test", Disabled: []string{PluginName}}, h.plugin)
 	require.NoError(t, err)
-	c2, err := client.NewInProcessClient(built.Server)
-	require.NoError(t, err)
-	require.NoError(t, c2.Start(ctx))
-	init, err := c2.Initialize(ctx, mcp.InitializeRequest{Params: mcp.InitializeParams{ProtocolVersion: mcp.ProtocolVersion20251125}})
-	require.NoError(t, err)
+	_, init := initialized(t, built.Server)
 	assert.Nil(t, init.Capabilities.Prompts)
 	assert.Nil(t, init.Capabilities.Resources)
 	assert.False(t, strings.Contains(init.Instructions, "PORT"), "nor its instructions")
@@ -191,11 +190,7 @@ func TestHostedContentOffersOnlyWhatItServes(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, inCloudMode())
 	ctx := context.Background()
-	c, err := client.NewInProcessClient(serverOf(t, h, false))
-	require.NoError(t, err)
-	require.NoError(t, c.Start(ctx))
-	res, err := c.Initialize(ctx, mcp.InitializeRequest{Params: mcp.InitializeParams{ProtocolVersion: mcp.ProtocolVersion20251125}})
-	require.NoError(t, err)
+	c, res := initialized(t, serverOf(t, h, false))
 	assert.Contains(t, res.Instructions, "imageUrl")
 	assert.NotContains(t, res.Instructions, "run locally")
 	n := tokens(t, res.Instructions)
